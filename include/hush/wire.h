@@ -80,4 +80,25 @@ inline constexpr int64_t kCoseCrvEd25519 = 6;
 // Records (hush record layer, docs/PROTOCOL.md "Records")
 // ---------------------------------------------------------------------------
 
+// The first byte of every frame is its kind/flags byte. The space is split:
+//   0x00..0x7F  bit 7 clear: session-layer frames (discovery, announce, wake,
+//               EDHOC messages and errors, cookie retries), defined there;
+//   0x80..0x9F  protected record, format 1 (bits 7..5 = 100);
+//   0xA0..0xFF  reserved for other protected formats; dropped as malformed.
+inline constexpr uint8_t kFrameRecordMask = 0xE0;
+inline constexpr uint8_t kFrameRecord = 0x80;
+
+// Record header byte: | 1 0 0 | K | C | L-1 (3 bits) |
+inline constexpr uint8_t kRecordKeyPhase = 0x10;  ///< K: key phase of the sender's keys
+inline constexpr uint8_t kRecordCid = 0x08;       ///< C: a 1-byte connection id follows
+inline constexpr uint8_t kRecordPsnLenMask = 0x07;  ///< L-1: partial sequence number is L bytes
+inline constexpr size_t kRecordCidLen = 1;
+inline constexpr size_t kRecordMinPsnLen = 1;
+inline constexpr size_t kRecordMaxPsnLen = 5;  ///< 40-bit sequence numbers (RFC 8613 §7.2.1)
+/// Header byte + connection id + longest partial sequence number.
+inline constexpr size_t kRecordMaxHeaderLen = 1 + kRecordCidLen + kRecordMaxPsnLen;
+/// Largest record, tag included: the largest MTU. It also keeps every record
+/// far below the CCM_8 per-message limit l = 2^8 blocks (4096 bytes).
+inline constexpr size_t kRecordMaxLen = 1024;
+
 }  // namespace hush::wire

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "hush/security_context.h"
+
+#include "hush/cbor.h"
+#include "hush/ct.h"
+
+namespace hush::record {
+namespace {
+
+constexpr uint8_t kLabelKey[] = {'K', 'e', 'y'};
+constexpr uint8_t kLabelIv[] = {'I', 'V'};
+constexpr size_t kPivLen = 5;
+
+bool valid_alg(crypto::Aead a) noexcept {
+  return a == crypto::Aead::kAesCcm16_64_128 || a == crypto::Aead::kAesCcm16_128_128;
+}
+
+bool limits_valid(const UsageLimits& l) noexcept {
+  return l.max_encryptions != 0 && l.max_failed_decryptions != 0 && l.near_encryptions <= l.max_encryptions &&
+         l.near_failed_decryptions <= l.max_failed_decryptions;
+}
+
+// One HKDF-Expand output of RFC 8613 §3.2.1 from an already extracted PRK.
+Error expand(crypto::Aead alg, ConstByteSpan prk, ConstByteSpan id, const IdContext& idc, bool iv,
+             ByteSpan out) noexcept {
+  uint8_t info[kMaxInfoLen];
+  size_t info_len = 0;
+  HUSH_TRY(encode_info(alg, id, idc, iv, ByteSpan(info), info_len));
+  return crypto::hkdf_expand(prk, ConstByteSpan(info, info_len), out);
+}
+
+// Common IV XOR (S || zero padding || ID), RFC 8613 §5.2 steps 2 to 4 without
+// the Partial IV, which stays zero here.
+void nonce_base(const uint8_t (&common_iv)[kNonceLen], ConstByteSpan id, uint8_t (&base)[kNonceLen]) noexcept {
+  for (size_t i = 0; i < kNonceLen; ++i) base[i] = common_iv[i];
+  base[0] = static_cast<uint8_t>(base[0] ^ id.size());
+  const size_t id_end = kNonceLen - kPivLen;  // ID is right-aligned in bytes 1..7
+  for (size_t i = 0; i < id.size(); ++i) {
+    const size_t pos = id_end - id.size() + i;
+    base[pos] = static_cast<uint8_t>(base[pos] ^ id[i]);
+  }
+}
+
+void nonce_for(const uint8_t (&base)[kNonceLen], uint64_t seq, uint8_t (&nonce)[kNonceLen]) noexcept {
+  for (size_t i = 0; i < kNonceLen; ++i) nonce[i] = base[i];
+  for (size_t i = 0; i < kPivLen; ++i) {
+    const unsigned shift = static_cast<unsigned>(8 * (kPivLen - 1 - i));
+    const size_t pos = kNonceLen - kPivLen + i;
+    nonce[pos] = static_cast<uint8_t>(nonce[pos] ^ static_cast<uint8_t>(seq >> shift));
+  }
+}
+
+void copy_id(ConstByteSpan id, uint8_t (&dst)[kMaxIdLen], uint8_t& len) noexcept {
+  for (size_t i = 0; i < id.size(); ++i) dst[i] = id[i];
+  len = static_cast<uint8_t>(id.size());
+}
+
+bool same_bytes(ConstByteSpan a, ConstByteSpan b) noexcept {
+  // Identifiers are public; ct::equal is used only because it is the one compare helper.
+  return ct::equal(a, b);
+}
+
+}  // namespace
+
+Error encode_info(crypto::Aead alg, ConstByteSpan id, const IdContext& id_context, bool iv, ByteSpan out,
+                  size_t& len) noexcept {
+  len = 0;
+  if (!valid_alg(alg) || id.size() > kMaxIdLen || id_context.value.size() > kMaxIdContextLen) {
+    return Error::kInvalidArgument;
+  }
+  cbor::Encoder enc(out);
+  enc.put_array(5);
+  enc.put_bstr(id);
+  if (id_context.present) {
+    enc.put_bstr(id_context.value);
+  } else {
+    enc.put_null();
+  }
+  enc.put_int(cose_alg(alg));
+  enc.put_tstr(iv ? ConstByteSpan(kLabelIv) : ConstByteSpan(kLabelKey));
+  enc.put_uint(iv ? kNonceLen : kKeyLen);
+  HUSH_TRY(enc.status());
+  len = enc.size();
+  return Error::kOk;
+}
+
+Error SecurityContext::derive(const EdhocSecrets& in, const ContextOptions& options) noexcept {
+  const bool initiator = in.side == Side::kInitiator;
+  HUSH_TRY(derive_common(in.alg, in.master_secret, in.master_salt, initiator ? in.c_r : in.c_i,
+                         initiator ? in.c_i : in.c_r, IdContext{}, options));
+  window_.reset();
+  return Error::kOk;
+}
+
+Error SecurityContext::derive(const PskSecrets& in, const ContextOptions& options) noexcept {
+  // The same keys return after every reboot: without a reservation in
+  // storage the sequence number would restart and reuse nonces.
+  if (options.persistence.reserve == nullptr || in.sender_sequence > kMaxSequence + 1) {
+    reset();
+    return Error::kInvalidArgument;
+  }
+  HUSH_TRY(
+      derive_common(in.alg, in.master_secret, in.master_salt, in.sender_id, in.recipient_id, in.id_context, options));
+  ssn_ = in.sender_sequence;
+  reserved_ = in.sender_sequence;
+  if (in.replay_state_fresh) {
+    window_.reset();
+  } else {
+    window_.forget();
+  }
+  return Error::kOk;
+}
+
+Error SecurityContext::derive_common(crypto::Aead alg, ConstByteSpan master_secret, ConstByteSpan master_salt,
+                                     ConstByteSpan sender_id, ConstByteSpan recipient_id, const IdContext& id_context,
+                                     const ContextOptions& options) noexcept {
+  reset();
+  UsageLimits limits = options.limits;
+  const UsageLimits defaults = UsageLimits::defaults(alg);
+  if (limits.max_encryptions == 0) {
+    limits.max_encryptions = defaults.max_encryptions;
+    limits.near_encryptions = defaults.near_encryptions;
+  }
+  if (limits.max_failed_decryptions == 0) {
+    limits.max_failed_decryptions = defaults.max_failed_decryptions;
+    limits.near_failed_decryptions = defaults.near_failed_decryptions;
+  }
+  const Persistence& p = options.persistence;
+  // Equal ids would give both directions the same key and nonces, so a
+  // record could be reflected back to its sender.
+  if (!valid_alg(alg) || master_secret.empty() || sender_id.size() > kMaxIdLen || recipient_id.size() > kMaxIdLen ||
+      id_context.value.size() > kMaxIdContextLen || same_bytes(sender_id, recipient_id) || !limits_valid(limits) ||
+      (p.reserve != nullptr && p.ahead == 0) ||
+      (options.send_cid && (sender_id.size() != 1 || recipient_id.size() != 1))) {
+    return Error::kInvalidArgument;
+  }
+
+  uint8_t prk[crypto::kHashLen];
+  uint8_t common_iv[kNonceLen];
+  Error e = crypto::hkdf_extract(master_salt, master_secret, prk);
+  if (ok(e)) e = expand(alg, ConstByteSpan(prk), sender_id, id_context, false, ByteSpan(sender_key_));
+  if (ok(e)) e = expand(alg, ConstByteSpan(prk), recipient_id, id_context, false, ByteSpan(recipient_key_));
+  if (ok(e)) e = expand(alg, ConstByteSpan(prk), ConstByteSpan(), id_context, true, ByteSpan(common_iv));
+  if (ok(e)) {
+    nonce_base(common_iv, sender_id, sender_nonce_base_);
+    nonce_base(common_iv, recipient_id, recipient_nonce_base_);
+  }
+  ct::wipe_object(prk);
+  ct::wipe_object(common_iv);
+  if (!ok(e)) {
+    reset();
+    return e;
+  }
+
+  copy_id(sender_id, sender_id_, sender_id_len_);
+  copy_id(recipient_id, recipient_id_, recipient_id_len_);
+  alg_ = alg;
+  key_phase_ = options.key_phase;
+  send_cid_ = options.send_cid;
+  limits_ = limits;
+  persistence_ = p;
+  ready_ = true;
+  return Error::kOk;
+}
+
+void SecurityContext::reset() noexcept {
+  ct::wipe_object(sender_key_);
+  ct::wipe_object(recipient_key_);
+  ct::wipe_object(sender_nonce_base_);
+  ct::wipe_object(recipient_nonce_base_);
+  ct::wipe_object(sender_id_);
+  ct::wipe_object(recipient_id_);
+  sender_id_len_ = 0;
+  recipient_id_len_ = 0;
+  alg_ = crypto::Aead::kAesCcm16_64_128;
+  key_phase_ = false;
+  send_cid_ = false;
+  ready_ = false;
+  ssn_ = 0;
+  reserved_ = 0;
+  count_q_ = 0;
+  count_v_ = 0;
+  limits_ = UsageLimits{};
+  persistence_ = Persistence{};
+  // An unknown window refuses everything, which is what a dead context should do.
+  window_.forget();
+}
+
+Error SecurityContext::restore_sequence(uint64_t stored) noexcept {
+  if (!ready_) return Error::kInvalidState;
+  if (stored > kMaxSequence + 1) return Error::kInvalidArgument;
+  if (stored > ssn_) ssn_ = stored;
+  // The next seal reserves again, even if an older reservation looked larger.
+  reserved_ = ssn_;
+  return Error::kOk;
+}
+
+LimitState SecurityContext::sender_limit() const noexcept {
+  if (!ready_ || count_q_ >= limits_.max_encryptions || ssn_ > kMaxSequence) return LimitState::kReached;
+  const uint64_t headroom = limits_.max_encryptions - limits_.near_encryptions;
+  if (count_q_ >= limits_.near_encryptions || ssn_ + headroom > kMaxSequence) return LimitState::kNear;
+  return LimitState::kOk;
+}
+
+LimitState SecurityContext::recipient_limit() const noexcept {
+  if (!ready_ || count_v_ >= limits_.max_failed_decryptions) return LimitState::kReached;
+  if (count_v_ >= limits_.near_failed_decryptions) return LimitState::kNear;
+  return LimitState::kOk;
+}
+
+Error SecurityContext::sender_nonce(uint64_t seq, uint8_t (&nonce)[kNonceLen]) const noexcept {
+  if (!ready_) return Error::kInvalidState;
+  if (seq > kMaxSequence) return Error::kInvalidArgument;
+  nonce_for(sender_nonce_base_, seq, nonce);
+  return Error::kOk;
+}
+
+Error SecurityContext::recipient_nonce(uint64_t seq, uint8_t (&nonce)[kNonceLen]) const noexcept {
+  if (!ready_) return Error::kInvalidState;
+  if (seq > kMaxSequence) return Error::kInvalidArgument;
+  nonce_for(recipient_nonce_base_, seq, nonce);
+  return Error::kOk;
+}
+
+Error SecurityContext::take_sequence(uint64_t& seq) noexcept {
+  if (!ready_) return Error::kInvalidState;
+  if (ssn_ > kMaxSequence || count_q_ >= limits_.max_encryptions) return Error::kLimitReached;
+  if (persistence_.reserve != nullptr && ssn_ >= reserved_) {
+    const uint64_t room = kMaxSequence + 1 - ssn_;
+    const uint64_t next = ssn_ + (persistence_.ahead < room ? persistence_.ahead : room);
+    // Storage first: if the device dies after this point, it restarts at
+    // `next` and never sees a number it may already have used.
+    if (!persistence_.reserve(persistence_.user, next)) return Error::kLimitReached;
+    reserved_ = next;
+  }
+  seq = ssn_++;
+  ++count_q_;
+  return Error::kOk;
+}
+
+}  // namespace hush::record
