@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: Apache-2.0
+// The EDHOC Responder: message_1 processing and suite negotiation,
+// message_2, message_3 processing, message_4. Same discipline as the
+// Initiator: check the phase, compute on locals, commit last.
+
+#include <cstring>
+
+#include "edhoc/edhoc_internal.h"
+#include "hush/ct.h"
+
+namespace hush::edhoc {
+
+using detail::AuthInput;
+
+namespace {
+
+bool responder_accepts(const Settings& s, uint8_t suite) noexcept {
+  return suite < 4 && find_suite(suite) != nullptr && ((s.responder_suites >> suite) & 1u) != 0;
+}
+
+}  // namespace
+
+Error Responder::process_message_1(ConstByteSpan message_1, Message1Info& info) noexcept {
+  if constexpr (!config::kResponder) return Error::kUnsupported;
+  if (phase_ != Phase::kStart) return Error::kInvalidState;
+
+  // message_1 = (METHOD : int, SUITES_I : suites, G_X : bstr, C_I : bstr / -24..23, ? EAD_1)
+  cbor::Decoder dec(message_1);
+  int64_t method = 0;
+  HUSH_TRY(dec.read_int(method));
+  uint8_t suites[kMaxSuites];
+  size_t n_suites = 0;
+  HUSH_TRY(detail::read_suites_i(dec, suites, n_suites));
+  ConstByteSpan g_x;
+  HUSH_TRY(dec.read_bstr(g_x));
+  ConnId c_i;
+  size_t c_len = 0;
+  HUSH_TRY(detail::read_id(dec, kMaxConnIdLen, c_i.bytes, c_len));
+  c_i.len = static_cast<uint8_t>(c_len);
+  const ConstByteSpan ead_1 = dec.rest();
+  HUSH_TRY(detail::check_ead(ead_1, settings_));
+
+  if (method < 0 || method > 3 || !config::method_enabled(static_cast<unsigned>(method)) ||
+      ((settings_.responder_methods >> method) & 1u) == 0) {
+    return Error::kUnsupportedMethod;
+  }
+  // The selected suite is the last; none the Initiator prefers may be one we support (§5.2.3).
+  const uint8_t selected = suites[n_suites - 1];
+  bool acceptable = responder_accepts(settings_, selected);
+  for (size_t i = 0; i + 1 < n_suites; ++i) {
+    if (responder_accepts(settings_, suites[i])) acceptable = false;
+  }
+  if (!acceptable) {
+    std::memcpy(offered_, suites, n_suites);
+    offered_len_ = static_cast<uint8_t>(n_suites);
+    return Error::kWrongSelectedSuite;
+  }
+  const Suite* suite = find_suite(selected);
+  if (g_x.size() != crypto::kCoordLen) return Error::kInvalidLength;
+
+  uint8_t h1[crypto::kHashLen];
+  crypto::Sha256 st;
+  Error e = crypto::sha256_start(st);
+  if (ok(e)) e = crypto::sha256_update(st, message_1);
+  if (ok(e)) e = crypto::sha256_finish(st, h1);
+  if (!ok(e)) return e;
+
+  method_ = static_cast<Method>(method);
+  suite_ = suite;
+  c_i_ = c_i;
+  offered_len_ = 0;
+  std::memcpy(g_x_, g_x.data(), crypto::kCoordLen);
+  std::memcpy(h_msg1_, h1, sizeof(h1));
+  phase_ = Phase::kReceivedMessage1;
+
+  info.method = method_;
+  info.suite = selected;
+  info.c_i = c_i_;
+  info.ead_1 = ead_1;
+  return Error::kOk;
+}
+
+Error Responder::suites_r(uint8_t (&out)[kMaxSuites], size_t& len) const noexcept {
+  if (offered_len_ == 0) return Error::kInvalidState;
+  // The supported suite the Initiator prefers most, if any (§6.3.1) ...
+  for (size_t i = 0; i < offered_len_; ++i) {
+    if (responder_accepts(settings_, offered_[i])) {
+      out[0] = offered_[i];
+      len = 1;
+      return Error::kOk;
+    }
+  }
+  // ... otherwise everything we support.
+  len = 0;
+  for (uint8_t s = 0; s < 4; ++s) {
+    if (responder_accepts(settings_, s)) out[len++] = s;
+  }
+  return len > 0 ? Error::kOk : Error::kUnsupported;
+}
+
+Error Responder::prepare_message_2(const LocalCredential& cred_r, const ConnId& c_r, ConstByteSpan ead_2,
+                                   ByteSpan out, size_t& out_len, ConstByteSpan test_ephemeral) noexcept {
+  if constexpr (!config::kResponder) return Error::kUnsupported;
+  if (phase_ != Phase::kReceivedMessage1) return Error::kInvalidState;
+  if (c_r.len == 0) return Error::kInvalidArgument;
+  HUSH_TRY(detail::check_ead(ead_2, settings_));
+  const ByteSpan scratch = work_;
+
+  uint8_t y[crypto::kScalarLen];
+  uint8_t g_y[crypto::kCoordLen];
+  Error e = Error::kOk;
+  if (!test_ephemeral.empty()) {
+    if (test_ephemeral.size() != crypto::kScalarLen) return Error::kInvalidArgument;
+    std::memcpy(y, test_ephemeral.data(), crypto::kScalarLen);
+    uint8_t pub[crypto::kMaxPublicKeyLen];
+    size_t pub_len = 0;
+    e = crypto::public_key(suite_->ecdh, crypto::PrivateKey::from_raw(y), pub, pub_len);
+    std::memcpy(g_y, pub, crypto::kCoordLen);
+  } else {
+    e = crypto::ecdh_generate(suite_->ecdh, y, g_y);
+  }
+
+  // G_XY (an invalid G_X is caught here), TH_2, PRK_2e
+  uint8_t g_xy[crypto::kCoordLen];
+  uint8_t th2[crypto::kHashLen];
+  uint8_t prk_2e[crypto::kHashLen];
+  uint8_t prk_3e2m[crypto::kHashLen];
+  if (ok(e)) e = crypto::ecdh(suite_->ecdh, crypto::PrivateKey::from_raw(y), ConstByteSpan(g_x_), g_xy);
+  if (ok(e)) e = detail::hash_th2(ConstByteSpan(g_y), h_msg1_, th2);
+  if (ok(e)) e = crypto::hkdf_extract(ConstByteSpan(th2), ConstByteSpan(g_xy), prk_2e);
+  ct::wipe_object(g_xy);
+
+  // PRK_3e2m = PRK_2e, or Extract(SALT_3e2m, G_RX) when R authenticates with static DH.
+  if (ok(e)) {
+    if (detail::signs(true, method_)) {
+      std::memcpy(prk_3e2m, prk_2e, sizeof(prk_3e2m));
+    } else {
+      uint8_t salt[crypto::kHashLen];
+      uint8_t g_rx[crypto::kCoordLen];
+      e = detail::kdf_th(prk_2e, wire::KdfLabel::kSalt3e2m, th2, ByteSpan(salt), scratch);
+      if (ok(e)) e = crypto::ecdh(suite_->ecdh, cred_r.key, ConstByteSpan(g_x_), g_rx);
+      if (ok(e)) e = crypto::hkdf_extract(ConstByteSpan(salt), ConstByteSpan(g_rx), prk_3e2m);
+      ct::wipe_object(g_rx);
+    }
+  }
+
+  // Signature_or_MAC_2 over context_2 = << C_R, ID_CRED_R, TH_2, CRED_R, ? EAD_2 >>
+  uint8_t c_r_wire[detail::kMaxIdWireLen];
+  const size_t c_r_len = detail::encode_id(c_r.view(), c_r_wire);
+  uint8_t sig[crypto::kSignatureLen];
+  size_t sig_len = 0;
+  const AuthInput in{true,
+                     method_,
+                     suite_,
+                     prk_3e2m,
+                     th2,
+                     ConstByteSpan(c_r_wire, c_r_len),
+                     cred_r.id_cred,
+                     cred_r.cred,
+                     ead_2};
+  if (ok(e)) e = detail::compose_sig_or_mac(in, cred_r.key, scratch, sig, sig_len);
+
+  // PLAINTEXT_2 = (C_R, ID_CRED_R / bstr / -24..23, Signature_or_MAC_2, ? EAD_2), written in
+  // place after G_Y, then XORed with KEYSTREAM_2.
+  ConstByteSpan kid;
+  uint8_t kid_wire[detail::kMaxIdWireLen];
+  const bool compact = detail::id_cred_kid(cred_r.id_cred, kid);
+  const size_t kid_len = compact ? detail::encode_id(kid, kid_wire) : 0;
+  const size_t pt_len = c_r_len + (compact ? kid_len : cred_r.id_cred.size()) + cbor::head_size(sig_len) +
+                        sig_len + ead_2.size();
+  const size_t body = crypto::kCoordLen + pt_len;
+  const size_t head = cbor::head_size(body);
+  if (ok(e) && out.size() < head + body) e = Error::kBufferTooSmall;
+  if (ok(e) && pt_len + 64 > scratch.size()) e = Error::kBufferTooSmall;
+  if (ok(e)) {
+    cbor::Encoder enc(out);
+    enc.put_bstr_head(body);
+    enc.put_raw(ConstByteSpan(g_y));
+    enc.put_raw(ConstByteSpan(c_r_wire, c_r_len));
+    enc.put_raw(compact ? ConstByteSpan(kid_wire, kid_len) : cred_r.id_cred);
+    enc.put_bstr(ConstByteSpan(sig, sig_len));
+    enc.put_raw(ead_2);
+    e = enc.status();
+  }
+  const ByteSpan pt = out.subspan(head + crypto::kCoordLen, pt_len);
+  uint8_t th3[crypto::kHashLen];
+  if (ok(e)) e = detail::hash_th_next(th2, ConstByteSpan(pt), cred_r.cred, th3);  // TH_3
+  if (ok(e)) e = detail::kdf_th(prk_2e, wire::KdfLabel::kKeystream2, th2, scratch.first(pt_len), scratch.subspan(pt_len));
+  if (ok(e)) {
+    for (size_t i = 0; i < pt_len; ++i) pt[i] = static_cast<uint8_t>(pt[i] ^ scratch[i]);
+  }
+  ct::wipe(scratch);
+  ct::wipe_object(sig);
+  if (!ok(e)) {
+    ct::wipe(out);
+    ct::wipe_object(y);
+    ct::wipe_object(prk_2e);
+    ct::wipe_object(prk_3e2m);
+    if (e == Error::kCryptoFailed) abort();
+    return e;
+  }
+
+  trace(TraceId::kTh2, ConstByteSpan(th2));
+  trace(TraceId::kPrk2e, ConstByteSpan(prk_2e));
+  trace(TraceId::kPrk3e2m, ConstByteSpan(prk_3e2m));
+  trace(TraceId::kTh3, ConstByteSpan(th3));
+  std::memcpy(eph_priv_, y, sizeof(y));
+  std::memcpy(g_y_, g_y, sizeof(g_y));
+  std::memcpy(prk_, prk_3e2m, sizeof(prk_3e2m));
+  std::memcpy(th_, th3, sizeof(th3));
+  ct::wipe_object(y);
+  ct::wipe_object(prk_2e);
+  ct::wipe_object(prk_3e2m);
+  c_r_ = c_r;
+  out_len = head + body;
+  phase_ = Phase::kSentMessage2;
+  return Error::kOk;
+}
+
+Error Responder::process_message_3(ConstByteSpan message_3, Message3Info& info) noexcept {
+  if constexpr (!config::kResponder) return Error::kUnsupported;
+  if (phase_ != Phase::kSentMessage2) return Error::kInvalidState;
+  if (looks_like_error(message_3)) {
+    PeerError pe;
+    HUSH_TRY(parse_error(message_3, pe));
+    peer_error_ = pe;
+    return Error::kPeerError;
+  }
+  cbor::Decoder dec(message_3);
+  ConstByteSpan ct3;
+  HUSH_TRY(dec.read_bstr(ct3));
+  if (!dec.at_end()) return Error::kTrailingData;
+  const size_t tag = crypto::tag_len(suite_->aead);
+  if (ct3.size() < tag || ct3.size() - tag > work_.size() / 2) return Error::kInvalidLength;
+  const ByteSpan pt = work_.first(ct3.size() - tag);
+  Error e = detail::seal_or_open(false, *suite_, prk_, th_, wire::KdfLabel::kK3, wire::KdfLabel::kIv3, ct3, pt,
+                                 work_.subspan(pt.size()));
+
+  // PLAINTEXT_3 = (ID_CRED_I / bstr / -24..23, Signature_or_MAC_3, ? EAD_3)
+  ConstByteSpan id_cred_raw, sig, ead;
+  bool is_kid = false;
+  uint8_t kid[kMaxKidLen];
+  size_t kid_len = 0;
+  if (ok(e)) {
+    cbor::Decoder pd{ConstByteSpan(pt)};
+    e = detail::read_id_cred(pd, id_cred_raw, is_kid, kid, kid_len);
+    if (ok(e)) e = pd.read_bstr(sig);
+    if (ok(e) && sig.size() != detail::sig_or_mac_len(false, method_, *suite_)) e = Error::kInvalidLength;
+    if (ok(e)) {
+      ead = pd.rest();
+      e = detail::check_ead(ead, settings_);
+    }
+  }
+  if (!ok(e)) {
+    ct::wipe(pt);
+    return e;
+  }
+
+  pt_len_ = static_cast<uint16_t>(pt.size());
+  pt_id_cred_is_kid_ = is_kid;
+  pt_id_cred_off_ = static_cast<uint16_t>(id_cred_raw.data() - pt.data());
+  pt_id_cred_len_ = static_cast<uint16_t>(id_cred_raw.size());
+  pt_sig_off_ = static_cast<uint16_t>(sig.data() - pt.data());
+  pt_sig_len_ = static_cast<uint16_t>(sig.size());
+  pt_ead_off_ = static_cast<uint16_t>(ead.data() != nullptr ? ead.data() - pt.data() : pt.size());
+  pt_ead_len_ = static_cast<uint16_t>(ead.size());
+  if (is_kid) {
+    peer_id_cred_map_[0] = 0xA1;
+    peer_id_cred_map_[1] = static_cast<uint8_t>(wire::kCoseHeaderKid);
+    peer_id_cred_map_[2] = static_cast<uint8_t>(0x40 | kid_len);
+    std::memcpy(peer_id_cred_map_ + 3, kid, kid_len);
+    peer_id_cred_map_len_ = static_cast<uint8_t>(3 + kid_len);
+  }
+  phase_ = Phase::kReceivedMessage3;
+  info.id_cred_i = id_cred_view();
+  info.ead_3 = ConstByteSpan(work_.data() + pt_ead_off_, pt_ead_len_);
+  return Error::kOk;
+}
+
+Error Responder::verify_message_3(const PeerCredential& cred_i) noexcept {
+  if constexpr (!config::kResponder) return Error::kUnsupported;
+  if (phase_ != Phase::kReceivedMessage3) return Error::kInvalidState;
+  const ConstByteSpan pt(work_.data(), pt_len_);
+  const ByteSpan scratch = work_.subspan(pt_len_);
+  const IdCredView id_cred = id_cred_view();
+
+  uint8_t prk_4e3m[crypto::kHashLen];
+  Error e = Error::kOk;
+  if (detail::signs(false, method_)) {
+    std::memcpy(prk_4e3m, prk_, sizeof(prk_4e3m));
+  } else {
+    uint8_t salt[crypto::kHashLen];
+    uint8_t g_iy[crypto::kCoordLen];
+    e = detail::kdf_th(prk_, wire::KdfLabel::kSalt4e3m, th_, ByteSpan(salt), scratch);
+    if (ok(e)) {
+      e = crypto::ecdh(suite_->ecdh, crypto::PrivateKey::from_raw(eph_priv_),
+                       detail::ecdh_peer_key(*suite_, cred_i.public_key), g_iy);
+    }
+    if (ok(e)) e = crypto::hkdf_extract(ConstByteSpan(salt), ConstByteSpan(g_iy), prk_4e3m);
+    ct::wipe_object(g_iy);
+  }
+  const AuthInput in{false,       method_,     suite_,
+                     prk_4e3m,    th_,         ConstByteSpan(),
+                     id_cred.map, cred_i.cred, ConstByteSpan(work_.data() + pt_ead_off_, pt_ead_len_)};
+  if (ok(e)) {
+    e = detail::verify_sig_or_mac(in, cred_i.public_key, ConstByteSpan(work_.data() + pt_sig_off_, pt_sig_len_),
+                                  scratch);
+  }
+  uint8_t th4[crypto::kHashLen];
+  uint8_t prk_out[crypto::kHashLen];
+  uint8_t prk_exporter[crypto::kHashLen];
+  if (ok(e)) e = detail::hash_th_next(th_, pt, cred_i.cred, th4);
+  if (ok(e)) e = detail::kdf_th(prk_4e3m, wire::KdfLabel::kPrkOut, th4, ByteSpan(prk_out), scratch);
+  if (ok(e)) {
+    e = detail::kdf(prk_out, static_cast<uint64_t>(wire::KdfLabel::kPrkExporter), nullptr, 0,
+                    ByteSpan(prk_exporter), scratch);
+  }
+  if (!ok(e)) {
+    ct::wipe_object(prk_4e3m);
+    ct::wipe_object(prk_out);
+    ct::wipe_object(prk_exporter);
+    wipe_plaintext();
+    phase_ = Phase::kSentMessage2;  // a forged message_3 does not end the handshake
+    return e;
+  }
+  trace(TraceId::kPrk4e3m, ConstByteSpan(prk_4e3m));
+  trace(TraceId::kTh4, ConstByteSpan(th4));
+  trace(TraceId::kPrkOut, ConstByteSpan(prk_out));
+  trace(TraceId::kPrkExporter, ConstByteSpan(prk_exporter));
+  std::memcpy(prk_, prk_4e3m, sizeof(prk_4e3m));
+  std::memcpy(th_, th4, sizeof(th4));
+  std::memcpy(prk_out_, prk_out, sizeof(prk_out));
+  std::memcpy(prk_exporter_, prk_exporter, sizeof(prk_exporter));
+  ct::wipe_object(prk_4e3m);
+  ct::wipe_object(prk_out);
+  ct::wipe_object(prk_exporter);
+  ct::wipe_object(eph_priv_);
+  wipe_plaintext();
+  phase_ = Phase::kCompleted;
+  return Error::kOk;
+}
+
+Error Responder::prepare_message_4(ConstByteSpan ead_4, ByteSpan out, size_t& out_len) noexcept {
+  if constexpr (!config::kResponder) return Error::kUnsupported;
+  if (phase_ != Phase::kCompleted || message_4_done_) return Error::kInvalidState;
+  HUSH_TRY(detail::check_ead(ead_4, settings_));
+  // message_4 = bstr(COSE_Encrypt0 ciphertext of PLAINTEXT_4 = ? EAD_4), K_4/IV_4 from PRK_4e3m and TH_4.
+  const size_t ct_len = ead_4.size() + crypto::tag_len(suite_->aead);
+  const size_t head = cbor::head_size(ct_len);
+  if (out.size() < head + ct_len) return Error::kBufferTooSmall;
+  HUSH_TRY(detail::seal_or_open(true, *suite_, prk_, th_, wire::KdfLabel::kK4, wire::KdfLabel::kIv4, ead_4,
+                                out.subspan(head, ct_len), work_));
+  cbor::Encoder enc(out.first(head));
+  enc.put_bstr_head(ct_len);
+  message_4_done_ = true;
+  ct::wipe_object(prk_);
+  out_len = head + ct_len;
+  return Error::kOk;
+}
+
+}  // namespace hush::edhoc
