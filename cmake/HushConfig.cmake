@@ -33,7 +33,21 @@ endfunction()
 _hush_mask(_hush_method_mask "${HUSH_METHODS}")
 _hush_mask(_hush_suite_mask "${HUSH_SUITES}")
 
+# Intermediate-value hook for known-answer tests; never in firmware builds.
+if(CMAKE_CROSSCOMPILING)
+  set(_hush_trace_default OFF)
+else()
+  set(_hush_trace_default ON)
+endif()
+option(HUSH_EDHOC_TRACE "Report EDHOC intermediate values to a test hook" ${_hush_trace_default})
+if(HUSH_EDHOC_TRACE)
+  set(_hush_trace 1)
+else()
+  set(_hush_trace 0)
+endif()
+
 set(HUSH_DEFINITIONS
+    HUSH_EDHOC_TRACE=${_hush_trace}
     HUSH_CRYPTO_${_hush_crypto_upper}
     HUSH_ENABLE_INITIATOR=${_hush_init}
     HUSH_ENABLE_RESPONDER=${_hush_resp}

@@ -78,6 +78,12 @@ Error Initiator::prepare_message_1(const Message1Params& p, ByteSpan out, size_t
 
 Error Initiator::process_message_2(ConstByteSpan message_2, Message2Info& info) noexcept {
   if constexpr (!config::kInitiator) return Error::kUnsupported;
+  // A message_2 that was decrypted but not yet verified (say, its ID_CRED_R
+  // is unknown) gives way to the next candidate.
+  if (phase_ == Phase::kReceivedMessage2) {
+    wipe_plaintext();
+    phase_ = Phase::kSentMessage1;
+  }
   if (phase_ != Phase::kSentMessage1) return Error::kInvalidState;
   if (looks_like_error(message_2)) {
     PeerError pe;

@@ -219,6 +219,10 @@ Error Responder::prepare_message_2(const LocalCredential& cred_r, const ConnId& 
 
 Error Responder::process_message_3(ConstByteSpan message_3, Message3Info& info) noexcept {
   if constexpr (!config::kResponder) return Error::kUnsupported;
+  if (phase_ == Phase::kReceivedMessage3) {  // an unverified candidate gives way to the next
+    wipe_plaintext();
+    phase_ = Phase::kSentMessage2;
+  }
   if (phase_ != Phase::kSentMessage2) return Error::kInvalidState;
   if (looks_like_error(message_3)) {
     PeerError pe;
