@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: Apache-2.0
+// Security context (include/hush/security_context.h): RFC 8613 Appendix C
+// key derivation, nonces and AEAD outputs; RFC 9529 OSCORE parameters fed
+// into contexts; argument checks, sequence numbers, persistence, usage
+// limits and wiping.
+//
+// Vectors: tests/vectors/rfc8613/appendix_c.json (RFC 8613 App. C) and
+// tests/vectors/rfc9529/oscore_parameters.json (RFC 9529 §2.6 and §3.8).
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <new>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+
+#include "hush/crypto.h"
+#include "hush/security_context.h"
+#include "record/record_test_util.h"
+
+namespace hush::record {
+namespace {
+
+using nlohmann::json;
+using test::Bytes;
+using test::FakeNvm;
+using test::hex;
+using test::span;
+using test::to_hex;
+
+json load(const std::string& rel) {
+  return json::parse(test::read_vector_file(rel));
+}
+
+// Derives the context of one RFC 8613 App. C key-derivation entry.
+Error derive_c(const json& v, SecurityContext& ctx, FakeNvm& nvm) {
+  const Bytes secret = hex(v["master_secret"]);
+  const Bytes salt = hex(v["master_salt"]);
+  const Bytes sid = hex(v["sender_id"]);
+  const Bytes rid = hex(v["recipient_id"]);
+  const Bytes idc = v["id_context"].is_null() ? Bytes{} : hex(v["id_context"]);
+  PskSecrets in;
+  in.master_secret = span(secret);
+  in.master_salt = span(salt);
+  in.sender_id = span(sid);
+  in.recipient_id = span(rid);
+  in.id_context = IdContext{span(idc), !v["id_context"].is_null()};
+  ContextOptions o;
+  o.persistence = nvm.persistence(100);
+  return ctx.derive(in, o);
+}
+
+std::string nonce_hex(const SecurityContext& ctx, bool sender, uint64_t seq) {
+  uint8_t n[kNonceLen];
+  EXPECT_EQ(sender ? ctx.sender_nonce(seq, n) : ctx.recipient_nonce(seq, n), Error::kOk);
+  return to_hex(ConstByteSpan(n));
+}
+
+// Common IV = nonce(0) XOR (S || padded id), RFC 8613 §5.2 run backwards.
+std::string common_iv_from(const SecurityContext& ctx) {
+  uint8_t n[kNonceLen];
+  EXPECT_EQ(ctx.sender_nonce(0, n), Error::kOk);
+  const ConstByteSpan id = ctx.sender_id();
+  n[0] = static_cast<uint8_t>(n[0] ^ id.size());
+  for (size_t i = 0; i < id.size(); ++i) n[8 - id.size() + i] ^= id[i];
+  return to_hex(ConstByteSpan(n));
+}
+
+TEST(SecurityContext, Rfc8613InfoArrays) {
+  const json doc = load("rfc8613/appendix_c.json");
+  for (const json& v : doc["key_derivation"]) {
+    SCOPED_TRACE(v["name"].get<std::string>());
+    const Bytes sid = hex(v["sender_id"]);
+    const Bytes rid = hex(v["recipient_id"]);
+    const Bytes idc = v["id_context"].is_null() ? Bytes{} : hex(v["id_context"]);
+    const IdContext ic{span(idc), !v["id_context"].is_null()};
+    uint8_t buf[kMaxInfoLen];
+    size_t len = 0;
+    ASSERT_EQ(encode_info(crypto::Aead::kAesCcm16_64_128, span(sid), ic, false, ByteSpan(buf), len), Error::kOk);
+    EXPECT_EQ(to_hex(ConstByteSpan(buf, len)), v["info_sender_key"]);
+    ASSERT_EQ(encode_info(crypto::Aead::kAesCcm16_64_128, span(rid), ic, false, ByteSpan(buf), len), Error::kOk);
+    EXPECT_EQ(to_hex(ConstByteSpan(buf, len)), v["info_recipient_key"]);
+    ASSERT_EQ(encode_info(crypto::Aead::kAesCcm16_64_128, ConstByteSpan(), ic, true, ByteSpan(buf), len), Error::kOk);
+    EXPECT_EQ(to_hex(ConstByteSpan(buf, len)), v["info_common_iv"]);
+  }
+}
+
+TEST(SecurityContext, Rfc8613KeyDerivationC1ToC3) {
+  const json doc = load("rfc8613/appendix_c.json");
+  ASSERT_EQ(doc["key_derivation"].size(), 6u);
+  for (const json& v : doc["key_derivation"]) {
+    SCOPED_TRACE(v["name"].get<std::string>());
+    SecurityContext ctx;
+    FakeNvm nvm;
+    ASSERT_EQ(derive_c(v, ctx, nvm), Error::kOk);
+    EXPECT_EQ(to_hex(ContextProbe::sender_key(ctx)), v["sender_key"]);
+    EXPECT_EQ(to_hex(ContextProbe::recipient_key(ctx)), v["recipient_key"]);
+    EXPECT_EQ(common_iv_from(ctx), v["common_iv"]);
+    EXPECT_EQ(nonce_hex(ctx, true, 0), v["sender_nonce_piv0"]);
+    EXPECT_EQ(nonce_hex(ctx, false, 0), v["recipient_nonce_piv0"]);
+  }
+}
+
+TEST(SecurityContext, Rfc8613MessagesC4ToC8) {
+  const json doc = load("rfc8613/appendix_c.json");
+  ASSERT_EQ(doc["messages"].size(), 5u);
+  for (const json& m : doc["messages"]) {
+    SCOPED_TRACE(m["name"].get<std::string>());
+    const json* kd = nullptr;
+    for (const json& v : doc["key_derivation"]) {
+      if (v["name"] == m["context"]) kd = &v;
+    }
+    ASSERT_NE(kd, nullptr);
+    SecurityContext ctx;
+    FakeNvm nvm;
+    ASSERT_EQ(derive_c(*kd, ctx, nvm), Error::kOk);
+    const bool sender = m["nonce_from"] == "sender";
+    const uint64_t piv = m["piv"];
+    EXPECT_EQ(nonce_hex(ctx, sender, piv), m["nonce"]);
+
+    // The request (or response) ciphertext with the context's key and nonce.
+    // C.7 is the server's response reusing the client's request nonce.
+    uint8_t nonce[kNonceLen];
+    ASSERT_EQ(sender ? ctx.sender_nonce(piv, nonce) : ctx.recipient_nonce(piv, nonce), Error::kOk);
+    const Bytes aad = hex(m["aad"]);
+    const Bytes pt = hex(m["plaintext"]);
+    Bytes ct(pt.size() + 8);
+    ASSERT_EQ(crypto::aead_seal(crypto::Aead::kAesCcm16_64_128, ContextProbe::sender_key(ctx), ConstByteSpan(nonce),
+                                span(aad), span(pt), ByteSpan(ct.data(), ct.size())),
+              Error::kOk);
+    EXPECT_EQ(to_hex(span(ct)), m["ciphertext"]);
+  }
+}
+
+TEST(SecurityContext, Rfc9529OscoreParametersFeedContexts) {
+  const json doc = load("rfc9529/oscore_parameters.json");
+  ASSERT_EQ(doc["traces"].size(), 2u);
+  for (const json& t : doc["traces"]) {
+    SCOPED_TRACE(t["name"].get<std::string>());
+    ASSERT_EQ(t["aead_alg"], 10);
+    const Bytes secret = hex(t["master_secret"]);
+    const Bytes salt = hex(t["master_salt"]);
+    const Bytes c_i = hex(t["c_i_oscore"]);
+    const Bytes c_r = hex(t["c_r_oscore"]);
+    EdhocSecrets in{aead_for_suite(0), span(secret), span(salt), span(c_i), span(c_r), Side::kInitiator};
+    SecurityContext client;
+    SecurityContext server;
+    ASSERT_EQ(client.derive(in), Error::kOk);
+    in.side = Side::kResponder;
+    ASSERT_EQ(server.derive(in), Error::kOk);
+
+    // RFC 9529: "C_R is mapped to the Recipient ID of the server, i.e., the Sender ID of the client."
+    EXPECT_EQ(to_hex(client.sender_id()), t["client_sender_id"]);
+    EXPECT_EQ(to_hex(client.recipient_id()), t["server_sender_id"]);
+    EXPECT_EQ(to_hex(server.sender_id()), t["server_sender_id"]);
+    EXPECT_EQ(to_hex(server.recipient_id()), t["client_sender_id"]);
+
+    const json& d = t["derived"];
+    EXPECT_EQ(to_hex(ContextProbe::sender_key(client)), d["client_sender_key"]);
+    EXPECT_EQ(to_hex(ContextProbe::recipient_key(client)), d["server_sender_key"]);
+    EXPECT_EQ(to_hex(ContextProbe::sender_key(server)), d["server_sender_key"]);
+    EXPECT_EQ(to_hex(ContextProbe::recipient_key(server)), d["client_sender_key"]);
+    EXPECT_EQ(common_iv_from(client), d["common_iv"]);
+    EXPECT_EQ(common_iv_from(server), d["common_iv"]);
+    for (uint64_t seq : {uint64_t{0}, uint64_t{1}, uint64_t{255}, kMaxSequence}) {
+      EXPECT_EQ(nonce_hex(client, true, seq), nonce_hex(server, false, seq));
+      EXPECT_EQ(nonce_hex(server, true, seq), nonce_hex(client, false, seq));
+      EXPECT_NE(nonce_hex(client, true, seq), nonce_hex(server, true, seq));
+    }
+    EXPECT_EQ(client.replay_window().state(), WindowState::kEmpty) << "EDHOC keys are new";
+  }
+}
+
+TEST(SecurityContext, SuiteToAead) {
+  EXPECT_EQ(aead_for_suite(0), crypto::Aead::kAesCcm16_64_128);
+  EXPECT_EQ(aead_for_suite(1), crypto::Aead::kAesCcm16_128_128);
+  EXPECT_EQ(aead_for_suite(2), crypto::Aead::kAesCcm16_64_128);
+  EXPECT_EQ(aead_for_suite(3), crypto::Aead::kAesCcm16_128_128);
+  EXPECT_EQ(cose_alg(crypto::Aead::kAesCcm16_64_128), 10);
+  EXPECT_EQ(cose_alg(crypto::Aead::kAesCcm16_128_128), 30);
+}
+
+TEST(SecurityContext, Ccm16ByteTagDerivesDifferentKeys) {
+  // alg_aead is part of `info`: the same secret gives other keys for alg 30.
+  test::Pair a(crypto::Aead::kAesCcm16_64_128);
+  test::Pair b(crypto::Aead::kAesCcm16_128_128);
+  EXPECT_NE(to_hex(ContextProbe::sender_key(a.initiator)), to_hex(ContextProbe::sender_key(b.initiator)));
+  EXPECT_EQ(b.initiator.tag_len(), 16u);
+  EXPECT_EQ(b.initiator.limits().max_failed_decryptions, 1u << 20);
+}
+
+TEST(SecurityContext, RejectsBadArguments) {
+  const Bytes secret = test::kSecret;
+  const Bytes a = hex("01");
+  const Bytes b = hex("02");
+  const Bytes long_id = hex("0102030405060708");
+  const Bytes empty;
+  const Bytes idc(kMaxIdContextLen + 1, 0x42);
+  FakeNvm nvm;
+  auto psk = [&](ConstByteSpan sid, ConstByteSpan rid) {
+    PskSecrets in;
+    in.master_secret = span(secret);
+    in.sender_id = sid;
+    in.recipient_id = rid;
+    return in;
+  };
+  ContextOptions o;
+  o.persistence = nvm.persistence(10);
+  SecurityContext ctx;
+
+  EXPECT_EQ(ctx.derive(psk(span(a), span(b)), o), Error::kOk);
+  EXPECT_TRUE(ctx.ready());
+  EXPECT_EQ(ctx.derive(psk(span(a), span(a)), o), Error::kInvalidArgument) << "equal ids reflect";
+  EXPECT_FALSE(ctx.ready()) << "a failed derive leaves the context reset";
+  EXPECT_EQ(ctx.derive(psk(span(empty), span(empty)), o), Error::kInvalidArgument);
+  EXPECT_EQ(ctx.derive(psk(span(long_id), span(b)), o), Error::kInvalidArgument) << "id > 7 bytes";
+  EXPECT_EQ(ctx.derive(psk(span(a), span(long_id)), o), Error::kInvalidArgument);
+  PskSecrets in = psk(span(a), span(b));
+  in.id_context = IdContext{span(idc), true};
+  EXPECT_EQ(ctx.derive(in, o), Error::kInvalidArgument) << "id context over kMaxIdContextLen";
+  in = psk(span(a), span(b));
+  in.master_secret = ConstByteSpan();
+  EXPECT_EQ(ctx.derive(in, o), Error::kInvalidArgument);
+  in = psk(span(a), span(b));
+  in.alg = static_cast<crypto::Aead>(7);
+  EXPECT_EQ(ctx.derive(in, o), Error::kInvalidArgument);
+  in = psk(span(a), span(b));
+  in.sender_sequence = kMaxSequence + 2;
+  EXPECT_EQ(ctx.derive(in, o), Error::kInvalidArgument);
+
+  ContextOptions no_hook;
+  EXPECT_EQ(ctx.derive(psk(span(a), span(b)), no_hook), Error::kInvalidArgument) << "PSK needs persistence";
+  ContextOptions zero_k = o;
+  zero_k.persistence.ahead = 0;
+  EXPECT_EQ(ctx.derive(psk(span(a), span(b)), zero_k), Error::kInvalidArgument);
+  ContextOptions cid = o;
+  cid.send_cid = true;
+  EXPECT_EQ(ctx.derive(psk(span(empty), span(b)), cid), Error::kInvalidArgument) << "CID needs 1-byte ids";
+  EXPECT_EQ(ctx.derive(psk(span(a), span(b)), cid), Error::kOk);
+  ContextOptions bad_limits = o;
+  bad_limits.limits.max_encryptions = 10;
+  bad_limits.limits.near_encryptions = 11;
+  EXPECT_EQ(ctx.derive(psk(span(a), span(b)), bad_limits), Error::kInvalidArgument);
+
+  uint8_t n[kNonceLen];
+  ASSERT_EQ(ctx.derive(psk(span(a), span(b)), o), Error::kOk);
+  EXPECT_EQ(ctx.sender_nonce(kMaxSequence + 1, n), Error::kInvalidArgument);
+  ctx.reset();
+  EXPECT_EQ(ctx.sender_nonce(0, n), Error::kInvalidState);
+  EXPECT_EQ(ctx.restore_sequence(5), Error::kInvalidState);
+}
+
+TEST(SecurityContext, PskReplayWindowStartsUnknownUnlessFresh) {
+  const Bytes a = hex("01");
+  const Bytes b = hex("02");
+  FakeNvm nvm;
+  PskSecrets in;
+  in.master_secret = span(test::kSecret);
+  in.sender_id = span(a);
+  in.recipient_id = span(b);
+  ContextOptions o;
+  o.persistence = nvm.persistence(8);
+  SecurityContext ctx;
+  ASSERT_EQ(ctx.derive(in, o), Error::kOk);
+  EXPECT_EQ(ctx.replay_window().state(), WindowState::kUnknown);
+  in.replay_state_fresh = true;
+  ASSERT_EQ(ctx.derive(in, o), Error::kOk);
+  EXPECT_EQ(ctx.replay_window().state(), WindowState::kEmpty);
+}
+
+TEST(SecurityContext, DefaultLimitsFromKeyLimitsDraft) {
+  const UsageLimits l8 = UsageLimits::defaults(crypto::Aead::kAesCcm16_64_128);
+  EXPECT_EQ(l8.max_encryptions, 1u << 20);
+  EXPECT_EQ(l8.max_failed_decryptions, 1u << 14);
+  EXPECT_LT(l8.near_encryptions, l8.max_encryptions);
+  EXPECT_LT(l8.near_failed_decryptions, l8.max_failed_decryptions);
+  test::Pair p;
+  EXPECT_EQ(p.initiator.limits().max_encryptions, 1u << 20);
+  EXPECT_EQ(p.initiator.limits().max_failed_decryptions, 1u << 14);
+  EXPECT_EQ(p.initiator.sender_limit(), LimitState::kOk);
+  EXPECT_EQ(p.initiator.recipient_limit(), LimitState::kOk);
+}
+
+TEST(SecurityContext, ResetAndDestructionWipeSecrets) {
+  test::Pair p;
+  const Bytes sk(ContextProbe::sender_key(p.initiator).begin(), ContextProbe::sender_key(p.initiator).end());
+  p.initiator.reset();
+  EXPECT_FALSE(p.initiator.ready());
+  for (uint8_t byte : ContextProbe::sender_key(p.initiator)) EXPECT_EQ(byte, 0);
+  for (uint8_t byte : ContextProbe::recipient_key(p.initiator)) EXPECT_EQ(byte, 0);
+  EXPECT_TRUE(p.initiator.sender_id().empty());
+  EXPECT_EQ(p.initiator.replay_window().state(), WindowState::kUnknown) << "a dead context accepts nothing";
+
+  // Destruction: no byte string of either key survives in the storage.
+  alignas(SecurityContext) unsigned char storage[sizeof(SecurityContext)];
+  auto* ctx = new (storage) SecurityContext();
+  const Bytes secret = hex("1e1c6beac3a8a1cac435de7e2f9ae7ff");
+  const Bytes salt = hex("ce7ab844c0106d73");
+  const Bytes c_i = hex("2d");
+  const Bytes c_r = hex("18");
+  ASSERT_EQ(ctx->derive(EdhocSecrets{crypto::Aead::kAesCcm16_64_128, span(secret), span(salt), span(c_i), span(c_r),
+                                     Side::kInitiator}),
+            Error::kOk);
+  const Bytes key(ContextProbe::sender_key(*ctx).begin(), ContextProbe::sender_key(*ctx).end());
+  ASSERT_EQ(key, sk);
+  ctx->~SecurityContext();
+  const std::string mem = to_hex(ConstByteSpan(storage, sizeof(storage)));
+  EXPECT_EQ(mem.find(to_hex(span(key)).substr(0, 8)), std::string::npos) << "sender key left in memory";
+}
+
+TEST(SecurityContext, ContextSizeIsPublished) {
+  static_assert(kSecurityContextSize == sizeof(SecurityContext), "published size");
+  static_assert(kSecurityContextSize <= 256, "a context fits the 1 KB per-session budget several times");
+  ::testing::Test::RecordProperty("security_context_bytes", static_cast<int>(kSecurityContextSize));
+  ::testing::Test::RecordProperty("replay_window_bytes", static_cast<int>(sizeof(ContextReplayWindow)));
+  std::printf("[ info ] sizeof(SecurityContext) = %zu bytes, sizeof(ReplayWindow<%u>) = %zu bytes\n",
+              kSecurityContextSize, kReplayWindowBits, sizeof(ContextReplayWindow));
+}
+
+}  // namespace
+}  // namespace hush::record
