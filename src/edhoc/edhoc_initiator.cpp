@@ -156,7 +156,7 @@ Error Initiator::process_message_2(ConstByteSpan message_2, Message2Info& info) 
   pt_id_cred_len_ = static_cast<uint16_t>(id_cred_raw.size());
   pt_sig_off_ = static_cast<uint16_t>(sig.data() - pt.data());
   pt_sig_len_ = static_cast<uint16_t>(sig.size());
-  pt_ead_off_ = static_cast<uint16_t>(ead.data() != nullptr ? ead.data() - pt.data() : pt.size());
+  pt_ead_off_ = static_cast<uint16_t>(ead.data() != nullptr ? static_cast<size_t>(ead.data() - pt.data()) : pt.size());
   pt_ead_len_ = static_cast<uint16_t>(ead.size());
   if (is_kid) {
     peer_id_cred_map_[0] = 0xA1;
