@@ -204,8 +204,9 @@ int main(int argc, char** argv) {
     std::printf("records FAILED: %s\n", record_err.c_str());
     return 1;
   }
-  std::printf("  records: 4 each way sealed and opened with the exported keys; replays and forgeries refused;\n"
-              "           overhead %zu bytes (1-byte payload, 1-byte connection id, sequence number 0)\n",
-              record_overhead);
+  std::printf(
+      "  records: 4 each way sealed and opened with the exported keys; replays and forgeries refused;\n"
+      "           overhead %zu bytes (1-byte payload, 1-byte connection id, sequence number 0)\n",
+      record_overhead);
   return 0;
 }
