@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: Apache-2.0
+// The footprint probe: a firmware that uses hush the way a device of the
+// configured role does, so that --gc-sections keeps exactly the code such a
+// device links. tools/footprint builds it per configuration and reads its
+// linker map and call graph; it is never run.
+//
+// Every public entry point that a device of the role calls is called here,
+// guarded by the compile-time role flags. A new public API must be added
+// here too, or the footprint report will not count it.
+//
+//   role configs: the role's EDHOC engine, credentials, EDHOC error
+//                 messages, the security context from EDHOC, records.
+//   full:         everything above for both roles, plus PSK contexts.
+
+#include <cstddef>
+#include <cstdint>
+
+#include "hush/config.h"
+#include "hush/credential.h"
+#include "hush/crypto.h"
+#include "hush/edhoc.h"
+#include "hush/record.h"
+#include "hush/security_context.h"
+#include "platform.h"
+
+namespace {
+
+using namespace hush;
+using record::ContextOptions;
+using record::EdhocSecrets;
+using record::PskSecrets;
+using record::SecurityContext;
+using record::Side;
+
+// The application owns every state object; hush has no static RAM of its own.
+edhoc::InitiatorBuffer<> initiator;
+edhoc::ResponderBuffer<> responder;
+SecurityContext context;
+credential::Ccs own;
+uint8_t key[crypto::kScalarLen];
+uint8_t radio[config::kMaxMessageLen];
+uint8_t payload[64];
+
+// The inputs of a real device come from its radio and its storage; here they
+// come from memory the compiler cannot see through.
+volatile size_t radio_len;
+
+ConstByteSpan rx() {
+  return ConstByteSpan(radio, radio_len);
+}
+
+Error derive_context(edhoc::detail::Handshake& hs, Side side) {
+  uint8_t secret[16], salt[8];
+  HUSH_TRY(hs.oscore_secrets(secret, salt));
+  EdhocSecrets in;
+  in.master_secret = ConstByteSpan(secret);
+  in.master_salt = ConstByteSpan(salt);
+  in.c_i = hs.c_i().view();
+  in.c_r = hs.c_r().view();
+  in.side = side;
+  return context.derive(in);
+}
+
+Error exchange_records() {
+  record::Sealed sealed;
+  HUSH_TRY(record::seal(context, ConstByteSpan(payload), ByteSpan(radio), sealed));
+  record::Opened opened;
+  HUSH_TRY(record::open(context, rx(), ByteSpan(payload), opened));
+  ByteSpan in_place(radio, radio_len);
+  ConstByteSpan plain;
+  HUSH_TRY(record::open_in_place(context, in_place, plain, opened));
+  record::RecordHeader header;
+  return record::parse_header(rx(), header);
+}
+
+Error run_initiator() {
+  const uint8_t suites[1] = {HUSH_SUITE_MASK & 1 ? 0 : 2};
+  edhoc::Message1Params p;
+  p.method = static_cast<edhoc::Method>(radio[0] & 3);
+  p.suites_i = ConstByteSpan(suites);
+  p.c_i = edhoc::ConnId::from_int(-24);
+  size_t len = 0;
+  HUSH_TRY(initiator.prepare_message_1(p, ByteSpan(radio), len));
+  edhoc::Message2Info info2;
+  const Error e = initiator.process_message_2(rx(), info2);
+  if (e == Error::kWrongSelectedSuite) {
+    uint8_t next[edhoc::kMaxSuites];
+    size_t n = 0;
+    HUSH_TRY(edhoc::suites_after_error(
+        ConstByteSpan(suites), ConstByteSpan(initiator.peer_error().suites_r, initiator.peer_error().suites_r_len),
+        next, n));
+  }
+  HUSH_TRY(initiator.verify_message_2(edhoc::PeerCredential{rx(), rx()}));
+  HUSH_TRY(initiator.prepare_message_3(
+      edhoc::LocalCredential{own.cred_view(), own.id_cred_view(), crypto::PrivateKey::from_raw(key)}, ConstByteSpan(),
+      ByteSpan(radio), len));
+  ConstByteSpan ead_4;
+  HUSH_TRY(initiator.process_message_4(rx(), ead_4));
+  uint8_t exported[16];
+  HUSH_TRY(initiator.exporter(radio[1], ConstByteSpan(), ByteSpan(exported)));
+  HUSH_TRY(initiator.key_update(rx()));
+  HUSH_TRY(derive_context(initiator, Side::kInitiator));
+  initiator.abort();
+  initiator.reset();
+  return exchange_records();
+}
+
+Error run_responder() {
+  edhoc::Message1Info info1;
+  size_t len = 0;
+  const Error e = responder.process_message_1(rx(), info1);
+  if (e == Error::kWrongSelectedSuite || e == Error::kUnsupportedMethod) {
+    uint8_t suites_r[edhoc::kMaxSuites];
+    size_t n = 0;
+    HUSH_TRY(responder.suites_r(suites_r, n));
+    return edhoc::compose_error(wire::ErrCode::kWrongSelectedSuite, ConstByteSpan(), Span<const uint8_t>(suites_r, n),
+                                ByteSpan(radio), len);
+  }
+  HUSH_TRY(responder.prepare_message_2(
+      edhoc::LocalCredential{own.cred_view(), own.id_cred_view(), crypto::PrivateKey::from_raw(key)},
+      edhoc::ConnId::from_int(-8), ConstByteSpan(), ByteSpan(radio), len));
+  edhoc::Message3Info info3;
+  HUSH_TRY(responder.process_message_3(rx(), info3));
+  HUSH_TRY(responder.verify_message_3(edhoc::PeerCredential{rx(), rx()}));
+  HUSH_TRY(responder.prepare_message_4(ConstByteSpan(), ByteSpan(radio), len));
+  uint8_t exported[16];
+  HUSH_TRY(responder.exporter(radio[1], ConstByteSpan(), ByteSpan(exported)));
+  HUSH_TRY(responder.key_update(rx()));
+  HUSH_TRY(derive_context(responder, Side::kResponder));
+  responder.abort();
+  responder.reset();
+  return exchange_records();
+}
+
+Error run_psk() {
+  PskSecrets psk;
+  psk.master_secret = rx();
+  psk.sender_id = rx().first(1);
+  psk.recipient_id = rx().subspan(1, 1);
+  ContextOptions options;
+  HUSH_TRY(context.derive(psk, options));
+  HUSH_TRY(context.restore_sequence(radio[2]));
+  return exchange_records();
+}
+
+}  // namespace
+
+int main() {
+  if (!hush::m33::platform_init()) return 1;
+  // The device's own credential, built from its serial and key at boot.
+  uint8_t pub[crypto::kMaxPublicKeyLen];
+  size_t pub_len = 0;
+  const auto type = (HUSH_SUITE_MASK & 3) != 0 ? crypto::KeyType::kX25519 : crypto::KeyType::kP256;
+  if (!ok(crypto::public_key(type, crypto::PrivateKey::from_raw(key), pub, pub_len))) return 1;
+  if (!ok(own.build(rx().first(4), rx().first(1), type, ConstByteSpan(pub, pub_len)))) return 1;
+
+  int failures = 0;
+  edhoc::PeerError err;
+  if (edhoc::looks_like_error(rx()) && !ok(edhoc::parse_error(rx(), err))) ++failures;
+  if constexpr (config::kInitiator) {
+    if (!ok(run_initiator())) ++failures;
+  }
+  if constexpr (config::kResponder) {
+    if (!ok(run_responder())) ++failures;
+  }
+  if constexpr (config::kInitiator && config::kResponder) {
+    if (!ok(run_psk())) ++failures;
+  }
+  return failures;
+}
