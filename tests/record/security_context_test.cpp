@@ -5,7 +5,7 @@
 // limits and wiping.
 //
 // Vectors: tests/vectors/rfc8613/appendix_c.json (RFC 8613 App. C) and
-// tests/vectors/rfc9529/oscore_parameters.json (RFC 9529 §2.6 and §3.8).
+// tests/vectors/rfc9529-oscore/oscore_parameters.json (RFC 9529 §2.6 and §3.8).
 
 #include <gtest/gtest.h>
 
@@ -134,7 +134,7 @@ TEST(SecurityContext, Rfc8613MessagesC4ToC8) {
 }
 
 TEST(SecurityContext, Rfc9529OscoreParametersFeedContexts) {
-  const json doc = load("rfc9529/oscore_parameters.json");
+  const json doc = load("rfc9529-oscore/oscore_parameters.json");
   ASSERT_EQ(doc["traces"].size(), 2u);
   for (const json& t : doc["traces"]) {
     SCOPED_TRACE(t["name"].get<std::string>());

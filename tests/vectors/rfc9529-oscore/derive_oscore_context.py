@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-# Independent cross-check for tests/vectors/rfc9529/oscore_parameters.json.
+# Independent cross-check for tests/vectors/rfc9529-oscore/oscore_parameters.json.
 # RFC 9529 publishes the OSCORE Master Secret, Master Salt and Sender IDs of
 # traces 1 and 2 but not the keys derived from them. This script derives the
 # RFC 8613 §3.2.1 Sender Key, Recipient Key and Common IV with nothing but the
