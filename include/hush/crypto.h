@@ -48,9 +48,13 @@ struct PrivateKey {
 };
 
 // Opaque incremental SHA-256 state; the backend static_asserts that its
-// native context fits.
-#if defined(HUSH_CRYPTO_OPENSSL)
-inline constexpr size_t kSha256StateSize = 120;
+// native context fits. OpenSSL's SHA256_CTX is 112 bytes, mbed TLS 2.28's
+// psa_hash_operation_t 232; a PSA platform whose driver contexts are larger
+// sets HUSH_SHA256_STATE_SIZE (a multiple of 8).
+#if defined(HUSH_SHA256_STATE_SIZE)
+inline constexpr size_t kSha256StateSize = HUSH_SHA256_STATE_SIZE;
+#elif defined(HUSH_CRYPTO_OPENSSL)
+inline constexpr size_t kSha256StateSize = 112;
 #else
 inline constexpr size_t kSha256StateSize = 240;
 #endif
@@ -63,7 +67,8 @@ struct Sha256 {
 Error random_bytes(ByteSpan out) noexcept;
 
 /// Incremental SHA-256. After start(), call finish() or abort() exactly once.
-/// A failing update() aborts the state itself.
+/// A failing start() or update() aborts the state itself (abort() is then
+/// harmless). finish() and abort() wipe the state.
 Error sha256_start(Sha256& st) noexcept;
 Error sha256_update(Sha256& st, ConstByteSpan data) noexcept;
 Error sha256_finish(Sha256& st, uint8_t (&digest)[kHashLen]) noexcept;
@@ -73,16 +78,23 @@ Error hmac_sha256(ConstByteSpan key, ConstByteSpan data, uint8_t (&mac)[kHashLen
 
 /// RFC 5869 HKDF-Extract with SHA-256.
 Error hkdf_extract(ConstByteSpan salt, ConstByteSpan ikm, uint8_t (&prk)[kHashLen]) noexcept;
-/// RFC 5869 HKDF-Expand with SHA-256; out.size() <= 255 * 32.
+/// RFC 5869 HKDF-Expand with SHA-256; prk.size() >= 32 (RFC 5869 §2.3) and
+/// out.size() <= 255 * 32, else kInvalidArgument.
 Error hkdf_expand(ConstByteSpan prk, ConstByteSpan info, ByteSpan out) noexcept;
+
+// Argument rules for both AEAD calls: key 16 bytes and nonce 13 bytes, and at
+// most 65535 bytes of plaintext (CCM with L = 2), else kInvalidArgument; an
+// `out` shorter than needed gives kBufferTooSmall; `out` may start exactly at
+// the input (in place) but must not otherwise overlap it (kInvalidArgument).
 
 /// AES-CCM seal. `out` receives ciphertext || tag and must hold
 /// plaintext.size() + tag_len(alg) bytes. out.data() may equal plaintext.data().
 Error aead_seal(Aead alg, ConstByteSpan key, ConstByteSpan nonce, ConstByteSpan aad, ConstByteSpan plaintext,
                 ByteSpan out) noexcept;
-/// AES-CCM open. `ciphertext` includes the tag; `out` must hold
-/// ciphertext.size() - tag_len(alg) bytes and may alias it. Returns
-/// kAuthFailed on a bad tag, and then `out` holds no plaintext.
+/// AES-CCM open. `ciphertext` includes the tag (shorter than the tag:
+/// kInvalidArgument); `out` must hold ciphertext.size() - tag_len(alg) bytes
+/// and may alias it. Returns kAuthFailed on a bad tag, and then `out` holds
+/// no plaintext (those bytes are zeroed).
 Error aead_open(Aead alg, ConstByteSpan key, ConstByteSpan nonce, ConstByteSpan aad, ConstByteSpan ciphertext,
                 ByteSpan out) noexcept;
 
@@ -92,17 +104,27 @@ Error ecdh_generate(KeyType type, uint8_t (&priv)[kScalarLen], uint8_t (&pub)[kC
 
 /// ECDH. `peer` is 32 bytes (X25519 u, or P-256 x-coordinate, whose y sign
 /// does not change the shared x) or, for P-256, 64 bytes x||y. Invalid or
-/// off-curve points and an all-zero X25519 result give kInvalidPoint.
+/// off-curve points (including a P-256 coordinate >= p, or an x with no y)
+/// and an all-zero X25519 result give kInvalidPoint; other peer lengths
+/// kInvalidArgument. A raw P-256 scalar of 0 or >= n is kInvalidArgument.
 Error ecdh(KeyType type, const PrivateKey& priv, ConstByteSpan peer, uint8_t (&shared)[kCoordLen]) noexcept;
 
 /// The public key for a private key: 32 bytes for X25519 and Ed25519,
 /// 64 bytes (x||y) for P-256. `len` receives the length.
+///
+/// For this, ecdh() and sign(): a PrivateKey with raw == nullptr is a backend
+/// key id; backends without key ids (openssl) return kUnsupported, and an id
+/// that names no key, or a key of the wrong type, gives kInvalidArgument.
+/// Ed25519 on a backend without EdDSA (psa on mbed TLS 2.28) is kUnsupported.
 Error public_key(KeyType type, const PrivateKey& priv, uint8_t (&pub)[kMaxPublicKeyLen], size_t& len) noexcept;
 
 /// Ed25519 (PureEdDSA) or ECDSA P-256 with SHA-256 over `msg`, raw r||s.
 Error sign(KeyType type, const PrivateKey& priv, ConstByteSpan msg, uint8_t (&sig)[kSignatureLen]) noexcept;
-/// `pub` is 32 bytes for Ed25519, 64 bytes (x||y) for P-256. kAuthFailed if the
-/// signature does not verify, kInvalidPoint if the key is not a valid point.
+/// `pub` is 32 bytes for Ed25519, 64 bytes (x||y) for P-256, and `sig` 64
+/// bytes (other lengths: kInvalidArgument). kAuthFailed if the signature does
+/// not verify, kInvalidPoint if the key is not a valid point. (OpenSSL only
+/// decodes an Ed25519 key while verifying, so there a bad Ed25519 key shows up
+/// as kAuthFailed; P-256 keys are checked up front on every backend.)
 Error verify(KeyType type, ConstByteSpan pub, ConstByteSpan msg, ConstByteSpan sig) noexcept;
 
 /// Short backend name for reports ("openssl", "psa").
