@@ -11,6 +11,7 @@
 #include "hush/credential.h"
 #include "hush/crypto.h"
 #include "hush/edhoc.h"
+#include "rfc9529_trace2.h"
 
 #if !HUSH_EDHOC_TRACE
 #error "the QEMU test image compares PRK_out through the trace hook: build it with HUSH_EDHOC_TRACE=ON"
@@ -276,6 +277,79 @@ void edhoc_suite0_method0_needs_eddsa() {
                   Error::kUnsupported);
 }
 
+#define M33_CHECK_BYTES(got, got_len, want) M33_CHECK((got_len) == sizeof(want) && bytes_equal(got, want, sizeof(want)))
+
+void edhoc_rfc9529_trace2() {
+  // RFC 9529 §3 on the target, byte for byte: method 3, SUITES_I [6, 2],
+  // suite 2 (P-256), with the trace's ephemeral and static keys.
+  namespace t = trace2;
+  initiator.reset();
+  responder.reset();
+  PrkOut prk_i, prk_r;
+  initiator.set_trace(capture, &prk_i);
+  responder.set_trace(capture, &prk_r);
+  uint8_t pk_r[64], pk_i[64];
+  std::memcpy(pk_r, t::pk_r_x, 32);
+  std::memcpy(pk_r + 32, t::pk_r_y, 32);
+  std::memcpy(pk_i, t::pk_i_x, 32);
+  std::memcpy(pk_i + 32, t::pk_i_y, 32);
+  const edhoc::LocalCredential cred_r{ConstByteSpan(t::cred_r), ConstByteSpan(t::id_cred_r),
+                                      PrivateKey::from_raw(t::sk_r)};
+  const edhoc::LocalCredential cred_i{ConstByteSpan(t::cred_i), ConstByteSpan(t::id_cred_i),
+                                      PrivateKey::from_raw(t::sk_i)};
+
+  uint8_t msg[config::kMaxMessageLen];
+  size_t len = 0;
+  const uint8_t suites_i[2] = {6, 2};
+  edhoc::Message1Params p1;
+  p1.method = Method::kStatStat;
+  p1.suites_i = ConstByteSpan(suites_i);
+  p1.c_i = edhoc::ConnId::from_int(-24);
+  p1.test_ephemeral = ConstByteSpan(t::x);
+  M33_REQUIRE_OK(initiator.prepare_message_1(p1, ByteSpan(msg), len));
+  M33_CHECK_BYTES(msg, len, t::message_1);
+
+  edhoc::Message1Info info1;
+  M33_REQUIRE_OK(responder.process_message_1(ConstByteSpan(msg, len), info1));
+  M33_REQUIRE_OK(responder.prepare_message_2(cred_r, edhoc::ConnId::from_int(-8), ConstByteSpan(), ByteSpan(msg), len,
+                                             ConstByteSpan(t::y)));
+  M33_CHECK_BYTES(msg, len, t::message_2);
+
+  edhoc::Message2Info info2;
+  M33_REQUIRE_OK(initiator.process_message_2(ConstByteSpan(msg, len), info2));
+  M33_REQUIRE_OK(initiator.verify_message_2(edhoc::PeerCredential{ConstByteSpan(t::cred_r), ConstByteSpan(pk_r)}));
+  M33_REQUIRE_OK(initiator.prepare_message_3(cred_i, ConstByteSpan(), ByteSpan(msg), len));
+  M33_CHECK_BYTES(msg, len, t::message_3);
+
+  edhoc::Message3Info info3;
+  M33_REQUIRE_OK(responder.process_message_3(ConstByteSpan(msg, len), info3));
+  M33_REQUIRE_OK(responder.verify_message_3(edhoc::PeerCredential{ConstByteSpan(t::cred_i), ConstByteSpan(pk_i)}));
+  M33_REQUIRE_OK(responder.prepare_message_4(ConstByteSpan(), ByteSpan(msg), len));
+  M33_CHECK_BYTES(msg, len, t::message_4);
+  ConstByteSpan ead_4;
+  M33_REQUIRE_OK(initiator.process_message_4(ConstByteSpan(msg, len), ead_4));
+
+  M33_CHECK(prk_i.seen && prk_r.seen);
+  M33_CHECK_BYTES(prk_i.value, sizeof(prk_i.value), t::prk_out);
+  M33_CHECK_BYTES(prk_r.value, sizeof(prk_r.value), t::prk_out);
+  uint8_t secret[16], salt[8];
+  M33_REQUIRE_OK(initiator.oscore_secrets(secret, salt));
+  M33_CHECK_BYTES(secret, sizeof(secret), t::oscore_master_secret);
+  M33_CHECK_BYTES(salt, sizeof(salt), t::oscore_master_salt);
+  M33_REQUIRE_OK(responder.oscore_secrets(secret, salt));
+  M33_CHECK_BYTES(secret, sizeof(secret), t::oscore_master_secret);
+  M33_CHECK_BYTES(salt, sizeof(salt), t::oscore_master_salt);
+
+  M33_REQUIRE_OK(initiator.key_update(ConstByteSpan(t::key_update_context)));
+  M33_REQUIRE_OK(responder.key_update(ConstByteSpan(t::key_update_context)));
+  M33_REQUIRE_OK(initiator.oscore_secrets(secret, salt));
+  M33_CHECK_BYTES(secret, sizeof(secret), t::oscore_master_secret_after_key_update);
+  M33_CHECK_BYTES(salt, sizeof(salt), t::oscore_master_salt_after_key_update);
+  M33_REQUIRE_OK(responder.oscore_secrets(secret, salt));
+  M33_CHECK_BYTES(secret, sizeof(secret), t::oscore_master_secret_after_key_update);
+  M33_CHECK_BYTES(salt, sizeof(salt), t::oscore_master_salt_after_key_update);
+}
+
 }  // namespace
 
 const TestCase kTests[] = {
@@ -289,6 +363,7 @@ const TestCase kTests[] = {
     {"edhoc.suite2_method0", edhoc_suite2_method0},
     {"edhoc.suite2_method3", edhoc_suite2_method3},
     {"edhoc.suite0_method0_needs_eddsa", edhoc_suite0_method0_needs_eddsa},
+    {"edhoc.rfc9529_trace2", edhoc_rfc9529_trace2},
 };
 const size_t kTestCount = sizeof(kTests) / sizeof(kTests[0]);
 
