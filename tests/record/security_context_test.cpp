@@ -86,6 +86,29 @@ TEST(SecurityContext, Rfc8613InfoArrays) {
   }
 }
 
+TEST(SecurityContext, InfoArrayForAlg30AndLargestInputs) {
+  // [h'', nil, 30, "IV", 13]: alg 30 needs the two-byte CBOR head 18 1e.
+  uint8_t buf[kMaxInfoLen];
+  size_t len = 0;
+  ASSERT_EQ(encode_info(crypto::Aead::kAesCcm16_128_128, ConstByteSpan(), IdContext{}, true, ByteSpan(buf), len),
+            Error::kOk);
+  EXPECT_EQ(to_hex(ConstByteSpan(buf, len)), "8540f6181e6249560d");
+  // The largest id and ID Context fill kMaxInfoLen exactly.
+  const Bytes id(kMaxIdLen, 0x11);
+  const Bytes idc(kMaxIdContextLen, 0x22);
+  ASSERT_EQ(
+      encode_info(crypto::Aead::kAesCcm16_128_128, span(id), IdContext{span(idc), true}, false, ByteSpan(buf), len),
+      Error::kOk);
+  EXPECT_EQ(len, kMaxInfoLen);
+  EXPECT_EQ(to_hex(ConstByteSpan(buf, 10)), "85471111111111111158");
+  EXPECT_EQ(encode_info(crypto::Aead::kAesCcm16_128_128, span(id), IdContext{span(idc), true}, false,
+                        ByteSpan(buf, kMaxInfoLen - 1), len),
+            Error::kBufferTooSmall);
+  const Bytes long_id(kMaxIdLen + 1, 0x11);
+  EXPECT_EQ(encode_info(crypto::Aead::kAesCcm16_64_128, span(long_id), IdContext{}, false, ByteSpan(buf), len),
+            Error::kInvalidArgument);
+}
+
 TEST(SecurityContext, Rfc8613KeyDerivationC1ToC3) {
   const json doc = load("rfc8613/appendix_c.json");
   ASSERT_EQ(doc["key_derivation"].size(), 6u);
