@@ -14,6 +14,10 @@ void write(const char* s) noexcept;
 void write_dec(uint32_t v) noexcept;
 /// Writes bytes as lowercase hex.
 void write_hex(const uint8_t* p, uint32_t n) noexcept;
+/// The pattern start-up paints the stack with.
+inline constexpr uint32_t kStackPaint = 0xA5A5A5A5u;
+/// Deepest stack use since reset, in bytes (startup.cpp).
+uint32_t stack_high_water() noexcept;
 /// Ends the emulation; QEMU exits with `status`.
 [[noreturn]] void exit(int status) noexcept;
 

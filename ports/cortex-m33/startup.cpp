@@ -8,6 +8,7 @@
 
 extern "C" {
 extern uint32_t __stack_top;
+extern uint32_t __stack_limit;
 extern uint32_t __data_start, __data_end, __data_load, __bss_start, __bss_end;
 extern void (*__init_array_start[])();
 extern void (*__init_array_end[])();
@@ -90,6 +91,11 @@ extern "C" [[noreturn]] void hush_m33_reset() {
   volatile uint32_t* const shcsr = reinterpret_cast<volatile uint32_t*>(0xE000ED24u);
   *shcsr |= (1u << 16) | (1u << 17) | (1u << 18) | (1u << 19);
 
+  // Paint the stack so that the image can report its high-water mark.
+  uint32_t* sp;
+  __asm__ volatile("mov %0, sp" : "=r"(sp));
+  for (uint32_t* p = &__stack_limit; p < sp - 16;) *p++ = hush::m33::kStackPaint;
+
   const uint32_t* src = &__data_load;
   for (uint32_t* dst = &__data_start; dst < &__data_end;) *dst++ = *src++;
   for (uint32_t* dst = &__bss_start; dst < &__bss_end;) *dst++ = 0;
@@ -97,3 +103,13 @@ extern "C" [[noreturn]] void hush_m33_reset() {
 
   hush::m33::exit(main());
 }
+
+namespace hush::m33 {
+
+uint32_t stack_high_water() noexcept {
+  const uint32_t* p = &__stack_limit;
+  while (p < &__stack_top && *p == kStackPaint) ++p;
+  return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(&__stack_top) - reinterpret_cast<uintptr_t>(p));
+}
+
+}  // namespace hush::m33
