@@ -18,11 +18,11 @@
 
 /* System support */
 #define MBEDTLS_HAVE_ASM
-#define MBEDTLS_NO_UDBL_DIVISION        /* no 64-by-32 division helper pulled in from libgcc */
+#define MBEDTLS_NO_UDBL_DIVISION /* no 64-by-32 division helper pulled in from libgcc */
 #define MBEDTLS_PLATFORM_C
 #define MBEDTLS_PLATFORM_MEMORY
 #define MBEDTLS_PLATFORM_NO_STD_FUNCTIONS /* no calloc/exit/printf from libc */
-#define MBEDTLS_PLATFORM_EXIT_ALT       /* the firmware sets mbedtls_exit (heap corruption) */
+#define MBEDTLS_PLATFORM_EXIT_ALT         /* the firmware sets mbedtls_exit (heap corruption) */
 #define MBEDTLS_MEMORY_BUFFER_ALLOC_C
 #define MBEDTLS_NO_PLATFORM_ENTROPY
 #define MBEDTLS_DEPRECATED_REMOVED
@@ -51,7 +51,7 @@
 #define MBEDTLS_ECP_DP_SECP256R1_ENABLED
 #define MBEDTLS_ECP_DP_CURVE25519_ENABLED
 #define MBEDTLS_ECP_NIST_OPTIM
-#define MBEDTLS_ECP_NO_INTERNAL_RNG     /* PSA always passes its own RNG for blinding */
+#define MBEDTLS_ECP_NO_INTERNAL_RNG /* PSA always passes its own RNG for blinding */
 #define MBEDTLS_ECDH_C
 #define MBEDTLS_ECDSA_C
 #define MBEDTLS_ASN1_PARSE_C
