@@ -307,17 +307,18 @@ TEST(Record, EveryByteAndBitFlipFailsCleanly) {
 
 TEST(Record, ReplayAndReorder) {
   Pair p;
+  const size_t w = kReplayWindowBits;
   std::vector<Bytes> recs;
-  for (uint8_t i = 0; i < 40; ++i) recs.push_back(seal_one(p.initiator, {i}));
-  // Deliver 39 first, then the window's worth below it in reverse.
+  for (size_t i = 0; i < w + 8; ++i) recs.push_back(seal_one(p.initiator, {static_cast<uint8_t>(i)}));
+  // Deliver the newest first, then the window's worth below it in reverse.
   Bytes got;
   Opened o;
-  ASSERT_EQ(open_one(p.responder, recs[39], &got, nullptr, &o), Error::kOk);
-  EXPECT_EQ(o.seq, 39u);
-  for (int i = 38; i >= 8; --i) EXPECT_EQ(open_one(p.responder, recs[static_cast<size_t>(i)]), Error::kOk) << i;
+  ASSERT_EQ(open_one(p.responder, recs[w + 7], &got, nullptr, &o), Error::kOk);
+  EXPECT_EQ(o.seq, w + 7);
+  for (size_t i = w + 6; i >= 8; --i) EXPECT_EQ(open_one(p.responder, recs[i]), Error::kOk) << i;
   EXPECT_EQ(open_one(p.responder, recs[7]), Error::kTooOld);
   EXPECT_EQ(open_one(p.responder, recs[0]), Error::kTooOld);
-  for (int i = 8; i < 40; ++i) EXPECT_EQ(open_one(p.responder, recs[static_cast<size_t>(i)]), Error::kReplay) << i;
+  for (size_t i = 8; i < w + 8; ++i) EXPECT_EQ(open_one(p.responder, recs[i]), Error::kReplay) << i;
   EXPECT_EQ(p.responder.failed_decryptions(), 0u) << "replays are refused before decryption and not counted";
 }
 
