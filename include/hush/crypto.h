@@ -15,13 +15,13 @@
 
 namespace hush::crypto {
 
-inline constexpr size_t kHashLen = 32;       ///< SHA-256
-inline constexpr size_t kAesKeyLen = 16;     ///< AES-128
-inline constexpr size_t kCcmNonceLen = 13;   ///< CCM with L = 2 ("-16-")
-inline constexpr size_t kScalarLen = 32;     ///< X25519 / Ed25519 seed / P-256 scalar
-inline constexpr size_t kCoordLen = 32;      ///< X25519 u, Ed25519 key, P-256 x
+inline constexpr size_t kHashLen = 32;          ///< SHA-256
+inline constexpr size_t kAesKeyLen = 16;        ///< AES-128
+inline constexpr size_t kCcmNonceLen = 13;      ///< CCM with L = 2 ("-16-")
+inline constexpr size_t kScalarLen = 32;        ///< X25519 / Ed25519 seed / P-256 scalar
+inline constexpr size_t kCoordLen = 32;         ///< X25519 u, Ed25519 key, P-256 x
 inline constexpr size_t kMaxPublicKeyLen = 64;  ///< P-256 x||y
-inline constexpr size_t kSignatureLen = 64;  ///< Ed25519, or ECDSA P-256 as raw r||s
+inline constexpr size_t kSignatureLen = 64;     ///< Ed25519, or ECDSA P-256 as raw r||s
 
 enum class KeyType : uint8_t {
   kX25519,   ///< ECDH on Curve25519
@@ -34,7 +34,9 @@ enum class Aead : uint8_t {
   kAesCcm16_128_128,  ///< COSE alg 30: 13-byte nonce, 16-byte tag
 };
 
-constexpr size_t tag_len(Aead a) noexcept { return a == Aead::kAesCcm16_64_128 ? 8 : 16; }
+constexpr size_t tag_len(Aead a) noexcept {
+  return a == Aead::kAesCcm16_64_128 ? 8 : 16;
+}
 
 /// A static private key. Either raw bytes the caller holds (wiped by the
 /// caller), or an opaque backend key id (a PSA key id in a secure element),
