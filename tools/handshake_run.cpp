@@ -30,9 +30,13 @@ void record(void* user, edhoc::TraceId id, ConstByteSpan v) {
 }
 #endif
 
-ConstByteSpan view(const Bytes& b) { return ConstByteSpan(b.data(), b.size()); }
+ConstByteSpan view(const Bytes& b) {
+  return ConstByteSpan(b.data(), b.size());
+}
 
-std::string fail(const char* step, Error e) { return std::string(step) + ": " + error_name(e); }
+std::string fail(const char* step, Error e) {
+  return std::string(step) + ": " + error_name(e);
+}
 
 }  // namespace
 
@@ -109,8 +113,7 @@ HandshakeOutput run_handshake(const HandshakeInput& in) {
 
   edhoc::Message1Info i1;
   if (!ok(e = res.process_message_1(view(out.messages[0]), i1))) return out.error = fail("process_message_1", e), out;
-  const edhoc::LocalCredential own_r{view(in.cred_r), view(in.id_cred_r),
-                                     crypto::PrivateKey::from_raw(in.sk_r.data())};
+  const edhoc::LocalCredential own_r{view(in.cred_r), view(in.id_cred_r), crypto::PrivateKey::from_raw(in.sk_r.data())};
   if (!ok(e = res.prepare_message_2(own_r, *c_r, view(in.ead_2), buf, len, view(in.y)))) {
     return out.error = fail("prepare_message_2", e), out;
   }
@@ -126,8 +129,7 @@ HandshakeOutput run_handshake(const HandshakeInput& in) {
   if (!ok(e = ini.verify_message_2({view(in.cred_r), ConstByteSpan(pk_r, pk_r_len)}))) {
     return out.error = fail("verify_message_2", e), out;
   }
-  const edhoc::LocalCredential own_i{view(in.cred_i), view(in.id_cred_i),
-                                     crypto::PrivateKey::from_raw(in.sk_i.data())};
+  const edhoc::LocalCredential own_i{view(in.cred_i), view(in.id_cred_i), crypto::PrivateKey::from_raw(in.sk_i.data())};
   if (!ok(e = ini.prepare_message_3(own_i, view(in.ead_3), buf, len))) {
     return out.error = fail("prepare_message_3", e), out;
   }
@@ -169,6 +171,26 @@ HandshakeOutput run_handshake(const HandshakeInput& in) {
   }
   out.values = out.responder_values;
   for (const auto& [name, value] : out.initiator_values) out.values.emplace(name, value);
+
+  if (!in.key_update_context.empty()) {
+    std::map<std::string, Bytes> after[2];
+    for (int k = 0; k < 2; ++k) {
+#if HUSH_EDHOC_TRACE
+      if (k == 0) ini.set_trace(record, &after[0]);
+      if (k == 1) res.set_trace(record, &after[1]);
+#endif
+      if (!ok(e = sides[k]->key_update(view(in.key_update_context)))) return out.error = fail("key_update", e), out;
+      uint8_t secret[16], salt[8];
+      if (!ok(e = sides[k]->oscore_secrets(secret, salt))) return out.error = fail("oscore_secrets", e), out;
+      after[k]["oscore_master_secret"] = Bytes(secret, secret + 16);
+      after[k]["oscore_master_salt"] = Bytes(salt, salt + 8);
+    }
+    if (after[0] != after[1]) {
+      out.error = "initiator and responder disagree after key update";
+      return out;
+    }
+    for (const auto& [name, value] : after[0]) out.values[name + "_after_key_update"] = value;
+  }
   out.ok = out.values.count("prk_out") == 1 || !HUSH_EDHOC_TRACE;
   if (!out.ok) out.error = "no PRK_out recorded";
   return out;

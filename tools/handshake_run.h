@@ -20,20 +20,21 @@ using Bytes = std::vector<uint8_t>;
 struct HandshakeInput {
   int method = 3;
   std::vector<uint8_t> suites_i{0};
-  Bytes x, y;              // ephemeral private keys; empty = fresh random keys
-  Bytes c_i, c_r;          // CBOR encodings of the connection identifiers
-  Bytes sk_i, sk_r;        // authentication private keys
-  Bytes cred_i, cred_r;    // as they enter the transcript
+  Bytes x, y;            // ephemeral private keys; empty = fresh random keys
+  Bytes c_i, c_r;        // CBOR encodings of the connection identifiers
+  Bytes sk_i, sk_r;      // authentication private keys
+  Bytes cred_i, cred_r;  // as they enter the transcript
   Bytes id_cred_i, id_cred_r;
   Bytes ead_1, ead_2, ead_3, ead_4;
   bool use_message_4 = false;
+  Bytes key_update_context;  // if set, EDHOC_KeyUpdate runs after the handshake
 };
 
 struct HandshakeOutput {
   bool ok = false;
-  std::string error;  // which step failed and why
-  std::vector<Bytes> messages;            // message_1 .. message_3 (and _4)
-  std::map<std::string, Bytes> values;    // th_2, prk_2e, ..., oscore_master_secret
+  std::string error;                    // which step failed and why
+  std::vector<Bytes> messages;          // message_1 .. message_3 (and _4)
+  std::map<std::string, Bytes> values;  // th_2, prk_2e, ..., oscore_master_secret
   std::map<std::string, Bytes> initiator_values, responder_values;
 };
 

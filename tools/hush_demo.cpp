@@ -30,10 +30,9 @@ const char* method_name(int m) {
 }
 
 const char* suite_name(int s) {
-  static const char* kNames[] = {"X25519, EdDSA, AES-CCM-16-64-128, SHA-256",
-                                 "X25519, EdDSA, AES-CCM-16-128-128, SHA-256",
-                                 "P-256, ES256, AES-CCM-16-64-128, SHA-256",
-                                 "P-256, ES256, AES-CCM-16-128-128, SHA-256"};
+  static const char* kNames[] = {
+      "X25519, EdDSA, AES-CCM-16-64-128, SHA-256", "X25519, EdDSA, AES-CCM-16-128-128, SHA-256",
+      "P-256, ES256, AES-CCM-16-64-128, SHA-256", "P-256, ES256, AES-CCM-16-128-128, SHA-256"};
   return kNames[s];
 }
 
@@ -187,8 +186,8 @@ int main(int argc, char** argv) {
     return r.ok && records_ok ? 0 : 1;
   }
 
-  std::printf("hush-demo: EDHOC method %d (%s), suite %d (%s), crypto backend %s\n", method, method_name(method),
-              suite, suite_name(suite), crypto::backend_name());
+  std::printf("hush-demo: EDHOC method %d (%s), suite %d (%s), crypto backend %s\n", method, method_name(method), suite,
+              suite_name(suite), crypto::backend_name());
   static const char* kArrows[] = {"I -> R", "I <- R", "I -> R", "I <- R"};
   for (size_t i = 0; i < r.messages.size(); ++i) {
     const auto& m = r.messages[i];

@@ -7,7 +7,8 @@
 // `if constexpr`, so it does not link at all rather than merely going unused.
 
 #if !defined(HUSH_CRYPTO_OPENSSL) && !defined(HUSH_CRYPTO_PSA)
-#error "hush: no crypto backend selected. Define HUSH_CRYPTO_OPENSSL or HUSH_CRYPTO_PSA (CMake: -DHUSH_CRYPTO=openssl|psa)."
+#error \
+    "hush: no crypto backend selected. Define HUSH_CRYPTO_OPENSSL or HUSH_CRYPTO_PSA (CMake: -DHUSH_CRYPTO=openssl|psa)."
 #endif
 #if defined(HUSH_CRYPTO_OPENSSL) && defined(HUSH_CRYPTO_PSA)
 #error "hush: select exactly one crypto backend."
@@ -47,11 +48,16 @@ static_assert(kInitiator || kResponder, "hush: enable at least one EDHOC role");
 
 inline constexpr unsigned kMethodMask = HUSH_METHOD_MASK;
 inline constexpr unsigned kSuiteMask = HUSH_SUITE_MASK;
-static_assert((kMethodMask & 0xFu) != 0 && (kMethodMask & ~0xFu) == 0, "hush: HUSH_METHOD_MASK must select methods 0..3");
+static_assert((kMethodMask & 0xFu) != 0 && (kMethodMask & ~0xFu) == 0,
+              "hush: HUSH_METHOD_MASK must select methods 0..3");
 static_assert((kSuiteMask & 0xFu) != 0 && (kSuiteMask & ~0xFu) == 0, "hush: HUSH_SUITE_MASK must select suites 0..3");
 
-constexpr bool method_enabled(unsigned m) noexcept { return m < 4 && ((kMethodMask >> m) & 1u) != 0; }
-constexpr bool suite_enabled(unsigned s) noexcept { return s < 4 && ((kSuiteMask >> s) & 1u) != 0; }
+constexpr bool method_enabled(unsigned m) noexcept {
+  return m < 4 && ((kMethodMask >> m) & 1u) != 0;
+}
+constexpr bool suite_enabled(unsigned s) noexcept {
+  return s < 4 && ((kSuiteMask >> s) & 1u) != 0;
+}
 
 /// Methods 0 and 2 need the responder to sign, 0 and 1 the initiator.
 inline constexpr bool kSignatures = (kMethodMask & 0x7u) != 0;

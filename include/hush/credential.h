@@ -18,8 +18,8 @@ namespace hush::credential {
 inline constexpr size_t kMaxSerialLen = 8;
 inline constexpr size_t kMaxKidLen = 8;
 /// {2: tstr(16), 8: {1: {1, 2: kid, -1, -2: x, -3: y}}} at most.
-inline constexpr size_t kMaxCcsLen = 1 + 1 + 1 + 2 * kMaxSerialLen + 1 + 1 + 1 + 1 + 2 + 1 + 1 + kMaxKidLen + 2 +
-                                     1 + 2 + crypto::kCoordLen + 1 + 2 + crypto::kCoordLen;
+inline constexpr size_t kMaxCcsLen = 1 + 1 + 1 + 2 * kMaxSerialLen + 1 + 1 + 1 + 1 + 2 + 1 + 1 + kMaxKidLen + 2 + 1 +
+                                     2 + crypto::kCoordLen + 1 + 2 + crypto::kCoordLen;
 /// {4: kid}
 inline constexpr size_t kMaxIdCredLen = 3 + kMaxKidLen;
 
@@ -29,8 +29,8 @@ inline constexpr size_t kMaxSubjectLen = 2 * kMaxSerialLen;
 /// 2 (kid): kid, -1 (crv): X25519/Ed25519/P-256, -2 (x): ..., -3 (y): ...
 /// for P-256}}}. `subject` is UTF-8 text of at most kMaxSubjectLen bytes;
 /// `public_key` is 32 bytes, or for P-256 64 bytes (x||y).
-Error build_ccs(ConstByteSpan subject, ConstByteSpan kid, crypto::KeyType type, ConstByteSpan public_key,
-                ByteSpan out, size_t& out_len) noexcept;
+Error build_ccs(ConstByteSpan subject, ConstByteSpan kid, crypto::KeyType type, ConstByteSpan public_key, ByteSpan out,
+                size_t& out_len) noexcept;
 
 /// The subject hush uses for a device: its serial number as lowercase hex.
 Error serial_subject(ConstByteSpan serial, uint8_t (&out)[kMaxSubjectLen], size_t& out_len) noexcept;
@@ -50,8 +50,8 @@ struct Ccs {
     uint8_t subject[kMaxSubjectLen];
     size_t subject_len = 0;
     HUSH_TRY(serial_subject(serial, subject, subject_len));
-    HUSH_TRY(build_ccs(ConstByteSpan(subject, subject_len), kid, type, public_key, ByteSpan(cred, sizeof(cred)),
-                       cred_len));
+    HUSH_TRY(
+        build_ccs(ConstByteSpan(subject, subject_len), kid, type, public_key, ByteSpan(cred, sizeof(cred)), cred_len));
     return build_id_cred_kid(kid, ByteSpan(id_cred, sizeof(id_cred)), id_cred_len);
   }
   ConstByteSpan cred_view() const noexcept { return ConstByteSpan(cred, cred_len); }

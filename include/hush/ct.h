@@ -15,7 +15,9 @@ bool equal(ConstByteSpan a, ConstByteSpan b) noexcept;
 /// (keys, PRKs, shared secrets, decrypted plaintext on failure) goes through it.
 void wipe(void* p, size_t n) noexcept;
 
-inline void wipe(ByteSpan s) noexcept { wipe(s.data(), s.size()); }
+inline void wipe(ByteSpan s) noexcept {
+  wipe(s.data(), s.size());
+}
 
 /// Wipes a whole object (array or struct) that held a secret.
 template <typename T>

@@ -50,7 +50,7 @@ const Suite* find_suite(int64_t id) noexcept;
 
 inline constexpr size_t kMaxConnIdLen = 7;  ///< OSCORE: nonce length - 6
 inline constexpr size_t kMaxKidLen = 8;
-inline constexpr size_t kMaxSuites = 8;     ///< entries in SUITES_I / SUITES_R
+inline constexpr size_t kMaxSuites = 8;  ///< entries in SUITES_I / SUITES_R
 inline constexpr size_t kMacLenMax = crypto::kHashLen;
 
 /// A connection identifier: intrinsically a byte string (§3.3), sent as a
@@ -69,9 +69,9 @@ struct ConnId {
 /// The local party's authentication material for one handshake. The spans
 /// must stay valid until the call that takes them returns.
 struct LocalCredential {
-  ConstByteSpan cred;     ///< CRED_x exactly as it enters the transcript
-  ConstByteSpan id_cred;  ///< ID_CRED_x as a CBOR map, e.g. {4: h'32'} = a1 04 41 32
-  crypto::PrivateKey key; ///< signature key (kEd25519/kP256) or static DH key (kX25519/kP256)
+  ConstByteSpan cred;      ///< CRED_x exactly as it enters the transcript
+  ConstByteSpan id_cred;   ///< ID_CRED_x as a CBOR map, e.g. {4: h'32'} = a1 04 41 32
+  crypto::PrivateKey key;  ///< signature key (kEd25519/kP256) or static DH key (kX25519/kP256)
 };
 
 /// The peer's credential, looked up by the application from ID_CRED.
@@ -191,9 +191,13 @@ class Handshake {
 
  protected:
   Handshake(ByteSpan work, const Settings& settings) noexcept : work_(work), settings_(settings) {}
-  ~Handshake() { reset(); }
+  ~Handshake() {
+    reset();
+  }
 
-  ByteSpan scratch() noexcept { return work_.subspan(pt_len_); }
+  ByteSpan scratch() noexcept {
+    return work_.subspan(pt_len_);
+  }
   void trace(TraceId id, ConstByteSpan v) const noexcept;
   void wipe_secrets() noexcept;
   void wipe_plaintext() noexcept;
@@ -210,9 +214,9 @@ class Handshake {
   uint8_t eph_priv_[crypto::kScalarLen] = {};  // X or Y
   uint8_t g_x_[crypto::kCoordLen] = {};
   uint8_t g_y_[crypto::kCoordLen] = {};
-  uint8_t h_msg1_[crypto::kHashLen] = {};      // H(message_1)
-  uint8_t th_[crypto::kHashLen] = {};          // TH_2, then TH_3, then TH_4
-  uint8_t prk_[crypto::kHashLen] = {};         // PRK_2e, then PRK_3e2m, then PRK_4e3m
+  uint8_t h_msg1_[crypto::kHashLen] = {};  // H(message_1)
+  uint8_t th_[crypto::kHashLen] = {};      // TH_2, then TH_3, then TH_4
+  uint8_t prk_[crypto::kHashLen] = {};     // PRK_2e, then PRK_3e2m, then PRK_4e3m
   uint8_t prk_out_[crypto::kHashLen] = {};
   uint8_t prk_exporter_[crypto::kHashLen] = {};
   bool message_4_done_ = false;

@@ -50,10 +50,10 @@ inline constexpr size_t kOscoreMasterSaltLen = 8;
 
 /// ERR_CODE (§6.2).
 enum class ErrCode : int8_t {
-  kSuccess = 0,           ///< never sent
-  kUnspecified = 1,       ///< ERR_INFO: tstr diagnostic
-  kWrongSelectedSuite = 2,///< ERR_INFO: SUITES_R
-  kUnknownCredential = 3, ///< ERR_INFO: true
+  kSuccess = 0,             ///< never sent
+  kUnspecified = 1,         ///< ERR_INFO: tstr diagnostic
+  kWrongSelectedSuite = 2,  ///< ERR_INFO: SUITES_R
+  kUnknownCredential = 3,   ///< ERR_INFO: true
 };
 
 /// COSE header label of 'kid' (RFC 9052), used for compact ID_CRED.
@@ -89,8 +89,8 @@ inline constexpr uint8_t kFrameRecordMask = 0xE0;
 inline constexpr uint8_t kFrameRecord = 0x80;
 
 // Record header byte: | 1 0 0 | K | C | L-1 (3 bits) |
-inline constexpr uint8_t kRecordKeyPhase = 0x10;  ///< K: key phase of the sender's keys
-inline constexpr uint8_t kRecordCid = 0x08;       ///< C: a 1-byte connection id follows
+inline constexpr uint8_t kRecordKeyPhase = 0x10;    ///< K: key phase of the sender's keys
+inline constexpr uint8_t kRecordCid = 0x08;         ///< C: a 1-byte connection id follows
 inline constexpr uint8_t kRecordPsnLenMask = 0x07;  ///< L-1: partial sequence number is L bytes
 inline constexpr size_t kRecordCidLen = 1;
 inline constexpr size_t kRecordMinPsnLen = 1;

@@ -17,8 +17,8 @@ Error serial_subject(ConstByteSpan serial, uint8_t (&out)[kMaxSubjectLen], size_
   return Error::kOk;
 }
 
-Error build_ccs(ConstByteSpan subject, ConstByteSpan kid, crypto::KeyType type, ConstByteSpan public_key,
-                ByteSpan out, size_t& out_len) noexcept {
+Error build_ccs(ConstByteSpan subject, ConstByteSpan kid, crypto::KeyType type, ConstByteSpan public_key, ByteSpan out,
+                size_t& out_len) noexcept {
   if (subject.size() > kMaxSubjectLen || kid.size() > kMaxKidLen) return Error::kInvalidArgument;
   const bool ec2 = type == crypto::KeyType::kP256;
   if (public_key.size() != (ec2 ? 2 * crypto::kCoordLen : crypto::kCoordLen)) return Error::kInvalidArgument;

@@ -20,7 +20,9 @@ constexpr Suite kSuites[] = {
 };
 
 // One-byte CBOR ints -24..23 are 0x00..0x17 and 0x20..0x37.
-constexpr bool is_one_byte_int(uint8_t b) noexcept { return b <= 0x17 || (b >= 0x20 && b <= 0x37); }
+constexpr bool is_one_byte_int(uint8_t b) noexcept {
+  return b <= 0x17 || (b >= 0x20 && b <= 0x37);
+}
 
 constexpr uint8_t kEncrypt0[] = {'E', 'n', 'c', 'r', 'y', 'p', 't', '0'};
 constexpr uint8_t kSignature1[] = {'S', 'i', 'g', 'n', 'a', 't', 'u', 'r', 'e', '1'};
@@ -173,8 +175,8 @@ Error check_ead(ConstByteSpan ead, const Settings& settings) noexcept {
         return Error::kMalformed;
       }
     }
-    if (label < 0 && (settings.accept_critical_ead == nullptr ||
-                      !settings.accept_critical_ead(settings.user, label, value))) {
+    if (label < 0 &&
+        (settings.accept_critical_ead == nullptr || !settings.accept_critical_ead(settings.user, label, value))) {
       return Error::kCriticalEad;
     }
   }
@@ -197,8 +199,8 @@ namespace {
 // without C_R. Signature methods use hash_length.
 Error compute_mac(const AuthInput& in, uint8_t (&mac)[crypto::kHashLen], size_t& mac_len, ByteSpan scratch) noexcept {
   const uint8_t th_head[2] = {0x58, static_cast<uint8_t>(crypto::kHashLen)};
-  const ConstByteSpan parts[] = {in.c_r_wire,        in.id_cred, ConstByteSpan(th_head, 2),
-                                 ConstByteSpan(in.th, crypto::kHashLen), in.cred, in.ead};
+  const ConstByteSpan parts[] = {
+      in.c_r_wire, in.id_cred, ConstByteSpan(th_head, 2), ConstByteSpan(in.th, crypto::kHashLen), in.cred, in.ead};
   mac_len = signs(in.responder, in.method) ? crypto::kHashLen : in.suite->mac_len;
   const wire::KdfLabel label = in.responder ? wire::KdfLabel::kMac2 : wire::KdfLabel::kMac3;
   return kdf(in.prk, static_cast<uint64_t>(label), parts, 6, ByteSpan(mac, mac_len), scratch);
@@ -357,14 +359,15 @@ Error Handshake::key_update(ConstByteSpan context) noexcept {
   if (phase_ != Phase::kCompleted) return Error::kInvalidState;
   uint8_t prk_out[crypto::kHashLen];
   uint8_t prk_exporter[crypto::kHashLen];
-  Error e = kdf(prk_out_, static_cast<uint64_t>(wire::KdfLabel::kKeyUpdate), &context, 1, ByteSpan(prk_out),
-                scratch());
-  if (ok(e)) e = kdf(prk_out, static_cast<uint64_t>(wire::KdfLabel::kPrkExporter), nullptr, 0,
-                     ByteSpan(prk_exporter), scratch());
+  Error e = kdf(prk_out_, static_cast<uint64_t>(wire::KdfLabel::kKeyUpdate), &context, 1, ByteSpan(prk_out), scratch());
+  if (ok(e))
+    e = kdf(prk_out, static_cast<uint64_t>(wire::KdfLabel::kPrkExporter), nullptr, 0, ByteSpan(prk_exporter),
+            scratch());
   if (ok(e)) {
     std::memcpy(prk_out_, prk_out, sizeof(prk_out));
     std::memcpy(prk_exporter_, prk_exporter, sizeof(prk_exporter));
     trace(TraceId::kPrkOut, ConstByteSpan(prk_out_));
+    trace(TraceId::kPrkExporter, ConstByteSpan(prk_exporter_));
   }
   ct::wipe_object(prk_out);
   ct::wipe_object(prk_exporter);
@@ -402,8 +405,7 @@ Error compose_error(wire::ErrCode code, ConstByteSpan diagnostic, Span<const uin
       enc.put_int(static_cast<int64_t>(code));
       enc.put_bool(true);
       break;
-    default:
-      return Error::kInvalidArgument;
+    default: return Error::kInvalidArgument;
   }
   HUSH_TRY(enc.status());
   out_len = enc.size();

@@ -201,15 +201,9 @@ Error Initiator::verify_message_2(const PeerCredential& cred_r) noexcept {
 
   uint8_t c_r_wire[detail::kMaxIdWireLen];
   const size_t c_r_len = detail::encode_id(c_r_.view(), c_r_wire);
-  const AuthInput in{true,
-                     method_,
-                     suite_,
-                     prk_3e2m,
-                     th_,
-                     ConstByteSpan(c_r_wire, c_r_len),
-                     id_cred.map,
-                     cred_r.cred,
-                     ConstByteSpan(work_.data() + pt_ead_off_, pt_ead_len_)};
+  const AuthInput in{true,        method_,     suite_,
+                     prk_3e2m,    th_,         ConstByteSpan(c_r_wire, c_r_len),
+                     id_cred.map, cred_r.cred, ConstByteSpan(work_.data() + pt_ead_off_, pt_ead_len_)};
   if (ok(e)) {
     e = detail::verify_sig_or_mac(in, cred_r.public_key, ConstByteSpan(work_.data() + pt_sig_off_, pt_sig_len_),
                                   scratch);
@@ -289,8 +283,8 @@ Error Initiator::prepare_message_3(const LocalCredential& cred_i, ConstByteSpan 
   uint8_t prk_exporter[crypto::kHashLen];
   if (ok(e)) e = detail::kdf_th(prk_4e3m, wire::KdfLabel::kPrkOut, th4, ByteSpan(prk_out), scratch);
   if (ok(e)) {
-    e = detail::kdf(prk_out, static_cast<uint64_t>(wire::KdfLabel::kPrkExporter), nullptr, 0,
-                    ByteSpan(prk_exporter), scratch);
+    e = detail::kdf(prk_out, static_cast<uint64_t>(wire::KdfLabel::kPrkExporter), nullptr, 0, ByteSpan(prk_exporter),
+                    scratch);
   }
   ct::wipe(work_);
   ct::wipe_object(sig);
@@ -345,7 +339,7 @@ Error Initiator::process_message_4(ConstByteSpan message_4, ConstByteSpan& ead_4
     return e;
   }
   message_4_done_ = true;
-  ct::wipe_object(prk_);  // PRK_4e3m has no further use
+  ct::wipe_object(prk_);                       // PRK_4e3m has no further use
   pt_len_ = static_cast<uint16_t>(pt.size());  // EAD_4 stays readable until the next call
   ead_4 = ConstByteSpan(pt);
   return Error::kOk;

@@ -48,13 +48,13 @@ Error check_ead(ConstByteSpan ead, const Settings& settings) noexcept;
 
 /// Everything MAC_2 / MAC_3 and their signatures cover.
 struct AuthInput {
-  bool responder;         // MAC_2 (responder) or MAC_3 (initiator)
+  bool responder;  // MAC_2 (responder) or MAC_3 (initiator)
   Method method;
   const Suite* suite;
-  const uint8_t* prk;     // PRK_3e2m or PRK_4e3m
-  const uint8_t* th;      // TH_2 or TH_3
-  ConstByteSpan c_r_wire; // C_R as sent, only for MAC_2
-  ConstByteSpan id_cred;  // full ID_CRED map
+  const uint8_t* prk;      // PRK_3e2m or PRK_4e3m
+  const uint8_t* th;       // TH_2 or TH_3
+  ConstByteSpan c_r_wire;  // C_R as sent, only for MAC_2
+  ConstByteSpan id_cred;   // full ID_CRED map
   ConstByteSpan cred;
   ConstByteSpan ead;
 };

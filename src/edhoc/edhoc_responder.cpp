@@ -98,8 +98,8 @@ Error Responder::suites_r(uint8_t (&out)[kMaxSuites], size_t& len) const noexcep
   return len > 0 ? Error::kOk : Error::kUnsupported;
 }
 
-Error Responder::prepare_message_2(const LocalCredential& cred_r, const ConnId& c_r, ConstByteSpan ead_2,
-                                   ByteSpan out, size_t& out_len, ConstByteSpan test_ephemeral) noexcept {
+Error Responder::prepare_message_2(const LocalCredential& cred_r, const ConnId& c_r, ConstByteSpan ead_2, ByteSpan out,
+                                   size_t& out_len, ConstByteSpan test_ephemeral) noexcept {
   if constexpr (!config::kResponder) return Error::kUnsupported;
   if (phase_ != Phase::kReceivedMessage1) return Error::kInvalidState;
   if (c_r.len == 0) return Error::kInvalidArgument;
@@ -149,15 +149,8 @@ Error Responder::prepare_message_2(const LocalCredential& cred_r, const ConnId& 
   const size_t c_r_len = detail::encode_id(c_r.view(), c_r_wire);
   uint8_t sig[crypto::kSignatureLen];
   size_t sig_len = 0;
-  const AuthInput in{true,
-                     method_,
-                     suite_,
-                     prk_3e2m,
-                     th2,
-                     ConstByteSpan(c_r_wire, c_r_len),
-                     cred_r.id_cred,
-                     cred_r.cred,
-                     ead_2};
+  const AuthInput in{true,           method_,     suite_, prk_3e2m, th2, ConstByteSpan(c_r_wire, c_r_len),
+                     cred_r.id_cred, cred_r.cred, ead_2};
   if (ok(e)) e = detail::compose_sig_or_mac(in, cred_r.key, scratch, sig, sig_len);
 
   // PLAINTEXT_2 = (C_R, ID_CRED_R / bstr / -24..23, Signature_or_MAC_2, ? EAD_2), written in
@@ -166,8 +159,8 @@ Error Responder::prepare_message_2(const LocalCredential& cred_r, const ConnId& 
   uint8_t kid_wire[detail::kMaxIdWireLen];
   const bool compact = detail::id_cred_kid(cred_r.id_cred, kid);
   const size_t kid_len = compact ? detail::encode_id(kid, kid_wire) : 0;
-  const size_t pt_len = c_r_len + (compact ? kid_len : cred_r.id_cred.size()) + cbor::head_size(sig_len) +
-                        sig_len + ead_2.size();
+  const size_t pt_len =
+      c_r_len + (compact ? kid_len : cred_r.id_cred.size()) + cbor::head_size(sig_len) + sig_len + ead_2.size();
   const size_t body = crypto::kCoordLen + pt_len;
   const size_t head = cbor::head_size(body);
   if (ok(e) && out.size() < head + body) e = Error::kBufferTooSmall;
@@ -185,7 +178,8 @@ Error Responder::prepare_message_2(const LocalCredential& cred_r, const ConnId& 
   const ByteSpan pt = out.subspan(head + crypto::kCoordLen, pt_len);
   uint8_t th3[crypto::kHashLen];
   if (ok(e)) e = detail::hash_th_next(th2, ConstByteSpan(pt), cred_r.cred, th3);  // TH_3
-  if (ok(e)) e = detail::kdf_th(prk_2e, wire::KdfLabel::kKeystream2, th2, scratch.first(pt_len), scratch.subspan(pt_len));
+  if (ok(e))
+    e = detail::kdf_th(prk_2e, wire::KdfLabel::kKeystream2, th2, scratch.first(pt_len), scratch.subspan(pt_len));
   if (ok(e)) {
     for (size_t i = 0; i < pt_len; ++i) pt[i] = static_cast<uint8_t>(pt[i] ^ scratch[i]);
   }
@@ -316,8 +310,8 @@ Error Responder::verify_message_3(const PeerCredential& cred_i) noexcept {
   if (ok(e)) e = detail::hash_th_next(th_, pt, cred_i.cred, th4);
   if (ok(e)) e = detail::kdf_th(prk_4e3m, wire::KdfLabel::kPrkOut, th4, ByteSpan(prk_out), scratch);
   if (ok(e)) {
-    e = detail::kdf(prk_out, static_cast<uint64_t>(wire::KdfLabel::kPrkExporter), nullptr, 0,
-                    ByteSpan(prk_exporter), scratch);
+    e = detail::kdf(prk_out, static_cast<uint64_t>(wire::KdfLabel::kPrkExporter), nullptr, 0, ByteSpan(prk_exporter),
+                    scratch);
   }
   if (!ok(e)) {
     ct::wipe_object(prk_4e3m);

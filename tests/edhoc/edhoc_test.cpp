@@ -19,7 +19,9 @@ namespace {
 
 using host::Bytes;
 
-ConstByteSpan view(const Bytes& b) { return ConstByteSpan(b.data(), b.size()); }
+ConstByteSpan view(const Bytes& b) {
+  return ConstByteSpan(b.data(), b.size());
+}
 
 bool backend_has_eddsa() {
   uint8_t sk[32] = {1};
@@ -28,10 +30,12 @@ bool backend_has_eddsa() {
   return crypto::public_key(crypto::KeyType::kEd25519, crypto::PrivateKey::from_raw(sk), pub, len) == Error::kOk;
 }
 
-bool needs_eddsa(int method, uint8_t suite) { return suite < 2 && method != 3; }
+bool needs_eddsa(int method, uint8_t suite) {
+  return suite < 2 && method != 3;
+}
 
-#define SKIP_WITHOUT_EDDSA(method, suite)                                          \
-  if (needs_eddsa(method, suite) && !backend_has_eddsa())                          \
+#define SKIP_WITHOUT_EDDSA(method, suite)                 \
+  if (needs_eddsa(method, suite) && !backend_has_eddsa()) \
   GTEST_SKIP() << "crypto backend '" << crypto::backend_name() << "' has no EdDSA"
 
 // One party: random authentication key and a CCS built from its serial.
@@ -179,8 +183,8 @@ TEST_P(EdhocRoundTrip, BothRolesDeriveTheSameKeys) {
   const size_t sig_i = (method == 0 || method == 1) ? 64 : (suite % 2 ? 16 : 8);
   const size_t sig_r = (method == 0 || method == 2) ? 64 : (suite % 2 ? 16 : 8);
   EXPECT_EQ(run.m1.size(), 37u);
-  EXPECT_EQ(run.m2.size(), cbor::head_size(32 + 2 + cbor::head_size(sig_r) + sig_r) + 32 + 2 +
-                               cbor::head_size(sig_r) + sig_r);
+  EXPECT_EQ(run.m2.size(),
+            cbor::head_size(32 + 2 + cbor::head_size(sig_r) + sig_r) + 32 + 2 + cbor::head_size(sig_r) + sig_r);
   const size_t pt3 = 1 + cbor::head_size(sig_i) + sig_i + (suite % 2 ? 16 : 8);
   EXPECT_EQ(run.m3.size(), cbor::head_size(pt3) + pt3);
 }
@@ -300,7 +304,7 @@ TEST(Edhoc, EadItemsReachTheApplicationAndUnknownCriticalOnesAbort) {
 
   // A critical item (negative label) that nobody recognises aborts processing.
   Script crit(3, 0);
-  const uint8_t critical[] = {0x38, 0x29, 0x41, 0x07};  // label -42
+  const uint8_t critical[] = {0x38, 0x29, 0x41, 0x07};                  // label -42
   EXPECT_EQ(crit.step1(ConstByteSpan(critical)), Error::kCriticalEad);  // we refuse to send what we could not accept
 
   // With a callback that recognises label -42, it is accepted.
@@ -434,13 +438,13 @@ TEST(EdhocErrors, ComposeAndParseEveryCode) {
 
 TEST(EdhocErrors, MalformedErrorMessagesAreRejected) {
   const std::vector<Bytes> bad = {
-      {},                  // empty
-      {0x00, 0xf5},        // code 0 is success and never sent
-      {0x02, 0x81, 0x02},  // single suite as an array
-      {0x03, 0xf4},        // code 3 needs true
-      {0x01, 0x41, 0x00},  // code 1 needs a tstr
-      {0x02, 0x02, 0x02},  // trailing data
-      {0x01},              // truncated
+      {},                        // empty
+      {0x00, 0xf5},              // code 0 is success and never sent
+      {0x02, 0x81, 0x02},        // single suite as an array
+      {0x03, 0xf4},              // code 3 needs true
+      {0x01, 0x41, 0x00},        // code 1 needs a tstr
+      {0x02, 0x02, 0x02},        // trailing data
+      {0x01},                    // truncated
       {0x19, 0x00, 0x02, 0x02},  // non-deterministic code
   };
   for (const auto& b : bad) {
