@@ -183,15 +183,6 @@ Error check_ead(ConstByteSpan ead, const Settings& settings) noexcept {
   return Error::kOk;
 }
 
-bool signs(bool responder, Method method) noexcept {
-  return responder ? (method == Method::kSigSig || method == Method::kStatSig)
-                   : (method == Method::kSigSig || method == Method::kSigStat);
-}
-
-size_t sig_or_mac_len(bool responder, Method method, const Suite& suite) noexcept {
-  return signs(responder, method) ? crypto::kSignatureLen : suite.mac_len;
-}
-
 namespace {
 
 // MAC_2 = EDHOC_KDF(PRK_3e2m, 2, context_2, mac_length_2),

@@ -67,8 +67,16 @@ Error verify_sig_or_mac(const AuthInput& in, ConstByteSpan peer_public_key, Cons
                         ByteSpan scratch) noexcept;
 
 /// Length of Signature_or_MAC_x for a method and suite.
-size_t sig_or_mac_len(bool responder, Method method, const Suite& suite) noexcept;
-bool signs(bool responder, Method method) noexcept;
+/// Inline and folded against the compiled-in methods, so that a static-DH-only
+/// firmware does not link the signature code at all.
+inline bool signs(bool responder, Method method) noexcept {
+  if constexpr (!config::kSignatures) return false;
+  return responder ? (method == Method::kSigSig || method == Method::kStatSig)
+                   : (method == Method::kSigSig || method == Method::kSigStat);
+}
+inline size_t sig_or_mac_len(bool responder, Method method, const Suite& suite) noexcept {
+  return signs(responder, method) ? crypto::kSignatureLen : suite.mac_len;
+}
 
 /// AEAD of message_3 / message_4: key and IV from PRK and TH with the given
 /// labels, AAD = Enc_structure ["Encrypt0", h'', TH].
