@@ -164,6 +164,14 @@ void capture(void* user, edhoc::TraceId id, ConstByteSpan v) {
 edhoc::InitiatorBuffer<> initiator;
 edhoc::ResponderBuffer<> responder;
 
+// The responder of RFC 9529 trace 2 supports suite 2 only.
+edhoc::Settings suite2_only() {
+  edhoc::Settings s;
+  s.responder_suites = 1u << 2;
+  return s;
+}
+edhoc::ResponderBuffer<> responder_suite2(suite2_only());
+
 void handshake(uint8_t suite_id, Method method) {
   initiator.reset();
   responder.reset();
@@ -280,74 +288,94 @@ void edhoc_suite0_method0_needs_eddsa() {
 #define M33_CHECK_BYTES(got, got_len, want) M33_CHECK((got_len) == sizeof(want) && bytes_equal(got, want, sizeof(want)))
 
 void edhoc_rfc9529_trace2() {
-  // RFC 9529 §3 on the target, byte for byte: method 3, SUITES_I [6, 2],
-  // suite 2 (P-256), with the trace's ephemeral and static keys.
-  namespace t = trace2;
+  // RFC 9529 §3 on the target, byte for byte: the suite negotiation (error
+  // code 2), then method 3 with SUITES_I [6, 2], suite 2 (P-256), with the
+  // trace's ephemeral and static keys.
+  namespace in = trace2::input;
+  namespace want = trace2::expected;
+  namespace neg = trace2::negotiation;
   initiator.reset();
-  responder.reset();
-  PrkOut prk_i, prk_r;
-  initiator.set_trace(capture, &prk_i);
-  responder.set_trace(capture, &prk_r);
-  uint8_t pk_r[64], pk_i[64];
-  std::memcpy(pk_r, t::pk_r_x, 32);
-  std::memcpy(pk_r + 32, t::pk_r_y, 32);
-  std::memcpy(pk_i, t::pk_i_x, 32);
-  std::memcpy(pk_i + 32, t::pk_i_y, 32);
-  const edhoc::LocalCredential cred_r{ConstByteSpan(t::cred_r), ConstByteSpan(t::id_cred_r),
-                                      PrivateKey::from_raw(t::sk_r)};
-  const edhoc::LocalCredential cred_i{ConstByteSpan(t::cred_i), ConstByteSpan(t::id_cred_i),
-                                      PrivateKey::from_raw(t::sk_i)};
-
+  responder_suite2.reset();
   uint8_t msg[config::kMaxMessageLen];
   size_t len = 0;
-  const uint8_t suites_i[2] = {6, 2};
+
+  // First attempt: the trace's initiator selects suite 6, which hush does not
+  // implement, so its message_1 comes from the trace; the responder answers
+  // with error code 2 and SUITES_R 2.
+  const uint8_t preference[2] = {6, 2};  // the initiator's, best first
+  edhoc::Message1Info info1;
+  M33_REQUIRE_ERR(responder_suite2.process_message_1(ConstByteSpan(neg::message_1_first), info1),
+                  Error::kWrongSelectedSuite);
+  uint8_t suites_r[edhoc::kMaxSuites];
+  size_t n_suites_r = 0;
+  M33_REQUIRE_OK(responder_suite2.suites_r(suites_r, n_suites_r));
+  M33_REQUIRE_OK(edhoc::compose_error(wire::ErrCode::kWrongSelectedSuite, ConstByteSpan(),
+                                      Span<const uint8_t>(suites_r, n_suites_r), ByteSpan(msg), len));
+  M33_CHECK_BYTES(msg, len, neg::error);
+  edhoc::PeerError err;
+  M33_REQUIRE_OK(edhoc::parse_error(ConstByteSpan(msg, len), err));
+  uint8_t next[edhoc::kMaxSuites];
+  size_t n_next = 0;
+  M33_REQUIRE_OK(edhoc::suites_after_error(ConstByteSpan(preference), ConstByteSpan(err.suites_r, err.suites_r_len),
+                                           next, n_next));
+  M33_CHECK(n_next == 2 && next[0] == 6 && next[1] == 2);
+
+  PrkOut prk_i, prk_r;
+  initiator.set_trace(capture, &prk_i);
+  responder_suite2.set_trace(capture, &prk_r);
+  const edhoc::LocalCredential cred_r{ConstByteSpan(in::cred_r), ConstByteSpan(in::id_cred_r),
+                                      PrivateKey::from_raw(in::sk_r)};
+  const edhoc::LocalCredential cred_i{ConstByteSpan(in::cred_i), ConstByteSpan(in::id_cred_i),
+                                      PrivateKey::from_raw(in::sk_i)};
+
   edhoc::Message1Params p1;
   p1.method = Method::kStatStat;
-  p1.suites_i = ConstByteSpan(suites_i);
-  p1.c_i = edhoc::ConnId::from_int(-24);
-  p1.test_ephemeral = ConstByteSpan(t::x);
+  p1.suites_i = ConstByteSpan(next, n_next);
+  p1.c_i = edhoc::ConnId::from_bytes(ConstByteSpan(in::c_i));
+  p1.test_ephemeral = ConstByteSpan(in::x);
   M33_REQUIRE_OK(initiator.prepare_message_1(p1, ByteSpan(msg), len));
-  M33_CHECK_BYTES(msg, len, t::message_1);
+  M33_CHECK_BYTES(msg, len, want::message_1);
 
-  edhoc::Message1Info info1;
-  M33_REQUIRE_OK(responder.process_message_1(ConstByteSpan(msg, len), info1));
-  M33_REQUIRE_OK(responder.prepare_message_2(cred_r, edhoc::ConnId::from_int(-8), ConstByteSpan(), ByteSpan(msg), len,
-                                             ConstByteSpan(t::y)));
-  M33_CHECK_BYTES(msg, len, t::message_2);
+  M33_REQUIRE_OK(responder_suite2.process_message_1(ConstByteSpan(msg, len), info1));
+  M33_REQUIRE_OK(responder_suite2.prepare_message_2(cred_r, edhoc::ConnId::from_bytes(ConstByteSpan(in::c_r)),
+                                                    ConstByteSpan(), ByteSpan(msg), len, ConstByteSpan(in::y)));
+  M33_CHECK_BYTES(msg, len, want::message_2);
 
   edhoc::Message2Info info2;
   M33_REQUIRE_OK(initiator.process_message_2(ConstByteSpan(msg, len), info2));
-  M33_REQUIRE_OK(initiator.verify_message_2(edhoc::PeerCredential{ConstByteSpan(t::cred_r), ConstByteSpan(pk_r)}));
+  M33_REQUIRE_OK(
+      initiator.verify_message_2(edhoc::PeerCredential{ConstByteSpan(in::cred_r), ConstByteSpan(want::pk_r)}));
   M33_REQUIRE_OK(initiator.prepare_message_3(cred_i, ConstByteSpan(), ByteSpan(msg), len));
-  M33_CHECK_BYTES(msg, len, t::message_3);
+  M33_CHECK_BYTES(msg, len, want::message_3);
 
   edhoc::Message3Info info3;
-  M33_REQUIRE_OK(responder.process_message_3(ConstByteSpan(msg, len), info3));
-  M33_REQUIRE_OK(responder.verify_message_3(edhoc::PeerCredential{ConstByteSpan(t::cred_i), ConstByteSpan(pk_i)}));
-  M33_REQUIRE_OK(responder.prepare_message_4(ConstByteSpan(), ByteSpan(msg), len));
-  M33_CHECK_BYTES(msg, len, t::message_4);
+  M33_REQUIRE_OK(responder_suite2.process_message_3(ConstByteSpan(msg, len), info3));
+  M33_REQUIRE_OK(
+      responder_suite2.verify_message_3(edhoc::PeerCredential{ConstByteSpan(in::cred_i), ConstByteSpan(want::pk_i)}));
+  M33_REQUIRE_OK(responder_suite2.prepare_message_4(ConstByteSpan(), ByteSpan(msg), len));
+  M33_CHECK_BYTES(msg, len, want::message_4);
   ConstByteSpan ead_4;
   M33_REQUIRE_OK(initiator.process_message_4(ConstByteSpan(msg, len), ead_4));
 
   M33_CHECK(prk_i.seen && prk_r.seen);
-  M33_CHECK_BYTES(prk_i.value, sizeof(prk_i.value), t::prk_out);
-  M33_CHECK_BYTES(prk_r.value, sizeof(prk_r.value), t::prk_out);
+  M33_CHECK_BYTES(prk_i.value, sizeof(prk_i.value), want::prk_out);
+  M33_CHECK_BYTES(prk_r.value, sizeof(prk_r.value), want::prk_out);
   uint8_t secret[16], salt[8];
   M33_REQUIRE_OK(initiator.oscore_secrets(secret, salt));
-  M33_CHECK_BYTES(secret, sizeof(secret), t::oscore_master_secret);
-  M33_CHECK_BYTES(salt, sizeof(salt), t::oscore_master_salt);
-  M33_REQUIRE_OK(responder.oscore_secrets(secret, salt));
-  M33_CHECK_BYTES(secret, sizeof(secret), t::oscore_master_secret);
-  M33_CHECK_BYTES(salt, sizeof(salt), t::oscore_master_salt);
+  M33_CHECK_BYTES(secret, sizeof(secret), want::oscore_master_secret);
+  M33_CHECK_BYTES(salt, sizeof(salt), want::oscore_master_salt);
+  M33_REQUIRE_OK(responder_suite2.oscore_secrets(secret, salt));
+  M33_CHECK_BYTES(secret, sizeof(secret), want::oscore_master_secret);
+  M33_CHECK_BYTES(salt, sizeof(salt), want::oscore_master_salt);
 
-  M33_REQUIRE_OK(initiator.key_update(ConstByteSpan(t::key_update_context)));
-  M33_REQUIRE_OK(responder.key_update(ConstByteSpan(t::key_update_context)));
+  M33_REQUIRE_OK(initiator.key_update(ConstByteSpan(want::key_update_context)));
+  M33_REQUIRE_OK(responder_suite2.key_update(ConstByteSpan(want::key_update_context)));
   M33_REQUIRE_OK(initiator.oscore_secrets(secret, salt));
-  M33_CHECK_BYTES(secret, sizeof(secret), t::oscore_master_secret_after_key_update);
-  M33_CHECK_BYTES(salt, sizeof(salt), t::oscore_master_salt_after_key_update);
-  M33_REQUIRE_OK(responder.oscore_secrets(secret, salt));
-  M33_CHECK_BYTES(secret, sizeof(secret), t::oscore_master_secret_after_key_update);
-  M33_CHECK_BYTES(salt, sizeof(salt), t::oscore_master_salt_after_key_update);
+  M33_CHECK_BYTES(secret, sizeof(secret), want::oscore_master_secret_after_key_update);
+  M33_CHECK_BYTES(salt, sizeof(salt), want::oscore_master_salt_after_key_update);
+  M33_REQUIRE_OK(responder_suite2.oscore_secrets(secret, salt));
+  M33_CHECK_BYTES(secret, sizeof(secret), want::oscore_master_secret_after_key_update);
+  M33_CHECK_BYTES(salt, sizeof(salt), want::oscore_master_salt_after_key_update);
 }
 
 }  // namespace
