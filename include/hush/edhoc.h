@@ -201,6 +201,11 @@ class Handshake {
   void trace(TraceId id, ConstByteSpan v) const noexcept;
   void wipe_secrets() noexcept;
   void wipe_plaintext() noexcept;
+  // PLAINTEXT_2/3 in work_: parsed, checked and, only if all is well,
+  // recorded for the verify step. `c_r` is non-null for PLAINTEXT_2.
+  Error accept_plaintext(ConstByteSpan pt, size_t sig_len, ConnId* c_r) noexcept;
+  // PRK_out and PRK_exporter from PRK_4e3m and TH_4, then kCompleted.
+  Error complete(const uint8_t* prk_4e3m, const uint8_t* th_4, ByteSpan scratch) noexcept;
 
   ByteSpan work_;
   Settings settings_;

@@ -285,6 +285,23 @@ ConstByteSpan ecdh_peer_key(const Suite& suite, ConstByteSpan public_key) noexce
   return public_key;
 }
 
+Error derive_auth_prk(const Suite& suite, bool signer, const uint8_t* prk_in, const uint8_t* th,
+                      wire::KdfLabel salt_label, const crypto::PrivateKey& key, ConstByteSpan peer,
+                      uint8_t (&out)[crypto::kHashLen], ByteSpan scratch) noexcept {
+  if (signer) {
+    std::memcpy(out, prk_in, crypto::kHashLen);
+    return Error::kOk;
+  }
+  uint8_t salt[crypto::kHashLen];
+  uint8_t g[crypto::kCoordLen];  // G_RX or G_IY
+  Error e = kdf_th(prk_in, salt_label, th, ByteSpan(salt), scratch);
+  if (ok(e)) e = crypto::ecdh(suite.ecdh, key, ecdh_peer_key(suite, peer), g);
+  if (ok(e)) e = crypto::hkdf_extract(ConstByteSpan(salt), ConstByteSpan(g), out);
+  ct::wipe_object(g);
+  ct::wipe_object(salt);
+  return e;
+}
+
 // --- Handshake ---------------------------------------------------------------
 
 void Handshake::trace(TraceId id, ConstByteSpan v) const noexcept {
@@ -326,6 +343,71 @@ void Handshake::reset() noexcept {
   c_r_ = ConnId();
   peer_error_ = PeerError();
   message_4_done_ = false;
+}
+
+Error Handshake::accept_plaintext(ConstByteSpan pt, size_t sig_len, ConnId* c_r) noexcept {
+  cbor::Decoder dec(pt);
+  ConnId id;
+  ConstByteSpan id_cred_raw, sig;
+  bool is_kid = false;
+  uint8_t kid[kMaxKidLen];
+  size_t kid_len = 0;
+  if (c_r != nullptr) {
+    size_t len = 0;
+    HUSH_TRY(read_id(dec, kMaxConnIdLen, id.bytes, len));
+    id.len = static_cast<uint8_t>(len);
+  }
+  HUSH_TRY(read_id_cred(dec, id_cred_raw, is_kid, kid, kid_len));
+  HUSH_TRY(dec.read_bstr(sig));
+  if (sig.size() != sig_len) return Error::kInvalidLength;
+  const ConstByteSpan ead = dec.rest();
+  HUSH_TRY(check_ead(ead, settings_));
+
+  if (c_r != nullptr) *c_r = id;
+  const auto offset = [&pt](ConstByteSpan part) {
+    return static_cast<uint16_t>(part.data() != nullptr ? static_cast<size_t>(part.data() - pt.data()) : pt.size());
+  };
+  pt_len_ = static_cast<uint16_t>(pt.size());
+  pt_id_cred_is_kid_ = is_kid;
+  pt_id_cred_off_ = offset(id_cred_raw);
+  pt_id_cred_len_ = static_cast<uint16_t>(id_cred_raw.size());
+  pt_sig_off_ = offset(sig);
+  pt_sig_len_ = static_cast<uint16_t>(sig.size());
+  pt_ead_off_ = offset(ead);
+  pt_ead_len_ = static_cast<uint16_t>(ead.size());
+  if (is_kid) {  // rebuild {4: kid} for context_x and the signature
+    peer_id_cred_map_[0] = 0xA1;
+    peer_id_cred_map_[1] = static_cast<uint8_t>(wire::kCoseHeaderKid);
+    peer_id_cred_map_[2] = static_cast<uint8_t>(0x40 | kid_len);
+    std::memcpy(peer_id_cred_map_ + 3, kid, kid_len);
+    peer_id_cred_map_len_ = static_cast<uint8_t>(3 + kid_len);
+  }
+  return Error::kOk;
+}
+
+Error Handshake::complete(const uint8_t* prk_4e3m, const uint8_t* th_4, ByteSpan scratch) noexcept {
+  // PRK_out = EDHOC_KDF(PRK_4e3m, 7, TH_4, hash_length); PRK_exporter = EDHOC_KDF(PRK_out, 10, h'', hash_length)
+  uint8_t prk_out[crypto::kHashLen];
+  uint8_t prk_exporter[crypto::kHashLen];
+  Error e = kdf_th(prk_4e3m, wire::KdfLabel::kPrkOut, th_4, ByteSpan(prk_out), scratch);
+  if (ok(e)) {
+    e = kdf(prk_out, static_cast<uint64_t>(wire::KdfLabel::kPrkExporter), nullptr, 0, ByteSpan(prk_exporter), scratch);
+  }
+  if (ok(e)) {
+    std::memcpy(prk_, prk_4e3m, crypto::kHashLen);  // kept for message_4
+    std::memcpy(th_, th_4, crypto::kHashLen);
+    std::memcpy(prk_out_, prk_out, sizeof(prk_out));
+    std::memcpy(prk_exporter_, prk_exporter, sizeof(prk_exporter));
+    trace(TraceId::kPrk4e3m, ConstByteSpan(prk_, crypto::kHashLen));
+    trace(TraceId::kTh4, ConstByteSpan(th_));
+    trace(TraceId::kPrkOut, ConstByteSpan(prk_out_));
+    trace(TraceId::kPrkExporter, ConstByteSpan(prk_exporter_));
+    ct::wipe_object(eph_priv_);
+    phase_ = Phase::kCompleted;
+  }
+  ct::wipe_object(prk_out);
+  ct::wipe_object(prk_exporter);
+  return e;
 }
 
 IdCredView Handshake::id_cred_view() const noexcept {

@@ -121,50 +121,18 @@ Error Initiator::process_message_2(ConstByteSpan message_2, Message2Info& info) 
 
   // PLAINTEXT_2 = (C_R, ID_CRED_R / bstr / -24..23, Signature_or_MAC_2, ? EAD_2)
   ConnId c_r;
-  ConstByteSpan id_cred_raw, sig, ead;
-  bool is_kid = false;
-  uint8_t kid[kMaxKidLen];
-  size_t kid_len = 0;
-  if (ok(e)) {
-    cbor::Decoder pd{ConstByteSpan(pt)};
-    size_t c_len = 0;
-    e = detail::read_id(pd, kMaxConnIdLen, c_r.bytes, c_len);
-    c_r.len = static_cast<uint8_t>(c_len);
-    if (ok(e)) e = detail::read_id_cred(pd, id_cred_raw, is_kid, kid, kid_len);
-    if (ok(e)) e = pd.read_bstr(sig);
-    if (ok(e) && sig.size() != detail::sig_or_mac_len(true, method_, *suite_)) e = Error::kInvalidLength;
-    if (ok(e)) {
-      ead = pd.rest();
-      e = detail::check_ead(ead, settings_);
-    }
-  }
+  if (ok(e)) e = accept_plaintext(ConstByteSpan(pt), detail::sig_or_mac_len(true, method_, *suite_), &c_r);
   if (!ok(e)) {
     ct::wipe(pt);
     ct::wipe_object(prk_2e);
     return e;
   }
 
-  // Commit.
   std::memcpy(g_y_, g_y.data(), crypto::kCoordLen);
   std::memcpy(th_, th2, sizeof(th2));
   std::memcpy(prk_, prk_2e, sizeof(prk_2e));
   ct::wipe_object(prk_2e);
   c_r_ = c_r;
-  pt_len_ = static_cast<uint16_t>(pt.size());
-  pt_id_cred_is_kid_ = is_kid;
-  pt_id_cred_off_ = static_cast<uint16_t>(id_cred_raw.data() - pt.data());
-  pt_id_cred_len_ = static_cast<uint16_t>(id_cred_raw.size());
-  pt_sig_off_ = static_cast<uint16_t>(sig.data() - pt.data());
-  pt_sig_len_ = static_cast<uint16_t>(sig.size());
-  pt_ead_off_ = static_cast<uint16_t>(ead.data() != nullptr ? static_cast<size_t>(ead.data() - pt.data()) : pt.size());
-  pt_ead_len_ = static_cast<uint16_t>(ead.size());
-  if (is_kid) {
-    peer_id_cred_map_[0] = 0xA1;
-    peer_id_cred_map_[1] = static_cast<uint8_t>(wire::kCoseHeaderKid);
-    peer_id_cred_map_[2] = static_cast<uint8_t>(0x40 | kid_len);
-    std::memcpy(peer_id_cred_map_ + 3, kid, kid_len);
-    peer_id_cred_map_len_ = static_cast<uint8_t>(3 + kid_len);
-  }
   trace(TraceId::kTh2, ConstByteSpan(th_));
   trace(TraceId::kPrk2e, ConstByteSpan(prk_));
   phase_ = Phase::kReceivedMessage2;
@@ -184,20 +152,8 @@ Error Initiator::verify_message_2(const PeerCredential& cred_r) noexcept {
 
   // PRK_3e2m = PRK_2e, or Extract(SALT_3e2m, G_RX) when R authenticates with static DH.
   uint8_t prk_3e2m[crypto::kHashLen];
-  Error e = Error::kOk;
-  if (detail::signs(true, method_)) {
-    std::memcpy(prk_3e2m, prk_, sizeof(prk_3e2m));
-  } else {
-    uint8_t salt[crypto::kHashLen];
-    uint8_t g_rx[crypto::kCoordLen];
-    e = detail::kdf_th(prk_, wire::KdfLabel::kSalt3e2m, th_, ByteSpan(salt), scratch);
-    if (ok(e)) {
-      e = crypto::ecdh(suite_->ecdh, crypto::PrivateKey::from_raw(eph_priv_),
-                       detail::ecdh_peer_key(*suite_, cred_r.public_key), g_rx);
-    }
-    if (ok(e)) e = crypto::hkdf_extract(ConstByteSpan(salt), ConstByteSpan(g_rx), prk_3e2m);
-    ct::wipe_object(g_rx);
-  }
+  Error e = detail::derive_auth_prk(*suite_, detail::signs(true, method_), prk_, th_, wire::KdfLabel::kSalt3e2m,
+                                    crypto::PrivateKey::from_raw(eph_priv_), cred_r.public_key, prk_3e2m, scratch);
 
   uint8_t c_r_wire[detail::kMaxIdWireLen];
   const size_t c_r_len = detail::encode_id(c_r_.view(), c_r_wire);
@@ -236,17 +192,8 @@ Error Initiator::prepare_message_3(const LocalCredential& cred_i, ConstByteSpan 
 
   // PRK_4e3m = PRK_3e2m, or Extract(SALT_4e3m, G_IY) when I authenticates with static DH.
   uint8_t prk_4e3m[crypto::kHashLen];
-  Error e = Error::kOk;
-  if (detail::signs(false, method_)) {
-    std::memcpy(prk_4e3m, prk_, sizeof(prk_4e3m));
-  } else {
-    uint8_t salt[crypto::kHashLen];
-    uint8_t g_iy[crypto::kCoordLen];
-    e = detail::kdf_th(prk_, wire::KdfLabel::kSalt4e3m, th_, ByteSpan(salt), work_);
-    if (ok(e)) e = crypto::ecdh(suite_->ecdh, cred_i.key, ConstByteSpan(g_y_), g_iy);
-    if (ok(e)) e = crypto::hkdf_extract(ConstByteSpan(salt), ConstByteSpan(g_iy), prk_4e3m);
-    ct::wipe_object(g_iy);
-  }
+  Error e = detail::derive_auth_prk(*suite_, detail::signs(false, method_), prk_, th_, wire::KdfLabel::kSalt4e3m,
+                                    cred_i.key, ConstByteSpan(g_y_), prk_4e3m, work_);
 
   // Signature_or_MAC_3 over context_3 = << ID_CRED_I, TH_3, CRED_I, ? EAD_3 >>
   uint8_t sig[crypto::kSignatureLen];
@@ -278,40 +225,17 @@ Error Initiator::prepare_message_3(const LocalCredential& cred_i, ConstByteSpan 
   }
   uint8_t th4[crypto::kHashLen];
   if (ok(e)) e = detail::hash_th_next(th_, pt3, cred_i.cred, th4);
-  // PRK_out = EDHOC_KDF(PRK_4e3m, 7, TH_4, hash_length); PRK_exporter = EDHOC_KDF(PRK_out, 10, h'', hash_length)
-  uint8_t prk_out[crypto::kHashLen];
-  uint8_t prk_exporter[crypto::kHashLen];
-  if (ok(e)) e = detail::kdf_th(prk_4e3m, wire::KdfLabel::kPrkOut, th4, ByteSpan(prk_out), scratch);
-  if (ok(e)) {
-    e = detail::kdf(prk_out, static_cast<uint64_t>(wire::KdfLabel::kPrkExporter), nullptr, 0, ByteSpan(prk_exporter),
-                    scratch);
-  }
-  ct::wipe(work_);
   ct::wipe_object(sig);
+  if (ok(e)) e = complete(prk_4e3m, th4, scratch);
+  ct::wipe(work_);
+  ct::wipe_object(prk_4e3m);
   if (!ok(e)) {
-    ct::wipe_object(prk_4e3m);
-    ct::wipe_object(prk_out);
-    ct::wipe_object(prk_exporter);
     if (e == Error::kCryptoFailed) abort();
     return e;
   }
   cbor::Encoder head_enc(out.first(head));
   head_enc.put_bstr_head(ct_len);
-
-  trace(TraceId::kPrk4e3m, ConstByteSpan(prk_4e3m));
-  trace(TraceId::kTh4, ConstByteSpan(th4));
-  trace(TraceId::kPrkOut, ConstByteSpan(prk_out));
-  trace(TraceId::kPrkExporter, ConstByteSpan(prk_exporter));
-  std::memcpy(prk_, prk_4e3m, sizeof(prk_4e3m));
-  std::memcpy(th_, th4, sizeof(th4));
-  std::memcpy(prk_out_, prk_out, sizeof(prk_out));
-  std::memcpy(prk_exporter_, prk_exporter, sizeof(prk_exporter));
-  ct::wipe_object(prk_4e3m);
-  ct::wipe_object(prk_out);
-  ct::wipe_object(prk_exporter);
-  ct::wipe_object(eph_priv_);
   out_len = head + ct_len;
-  phase_ = Phase::kCompleted;
   return Error::kOk;
 }
 

@@ -86,6 +86,13 @@ Error seal_or_open(bool seal, const Suite& suite, const uint8_t* prk, const uint
 /// The ECDH key to use for a peer credential: P-256 x||y keys give x only.
 ConstByteSpan ecdh_peer_key(const Suite& suite, ConstByteSpan public_key) noexcept;
 
+/// PRK_3e2m (salt label 1) or PRK_4e3m (salt label 5): `prk_in` itself when
+/// the authenticating party signs, else Extract(EDHOC_KDF(prk_in, label, TH),
+/// ECDH(key, peer)).
+Error derive_auth_prk(const Suite& suite, bool signer, const uint8_t* prk_in, const uint8_t* th,
+                      wire::KdfLabel salt_label, const crypto::PrivateKey& key, ConstByteSpan peer,
+                      uint8_t (&out)[crypto::kHashLen], ByteSpan scratch) noexcept;
+
 /// Parses ID_CRED_x from a plaintext: compact kid or full map.
 Error read_id_cred(cbor::Decoder& dec, ConstByteSpan& raw, bool& is_kid, uint8_t* kid, size_t& kid_len) noexcept;
 

@@ -132,16 +132,8 @@ Error Responder::prepare_message_2(const LocalCredential& cred_r, const ConnId& 
 
   // PRK_3e2m = PRK_2e, or Extract(SALT_3e2m, G_RX) when R authenticates with static DH.
   if (ok(e)) {
-    if (detail::signs(true, method_)) {
-      std::memcpy(prk_3e2m, prk_2e, sizeof(prk_3e2m));
-    } else {
-      uint8_t salt[crypto::kHashLen];
-      uint8_t g_rx[crypto::kCoordLen];
-      e = detail::kdf_th(prk_2e, wire::KdfLabel::kSalt3e2m, th2, ByteSpan(salt), scratch);
-      if (ok(e)) e = crypto::ecdh(suite_->ecdh, cred_r.key, ConstByteSpan(g_x_), g_rx);
-      if (ok(e)) e = crypto::hkdf_extract(ConstByteSpan(salt), ConstByteSpan(g_rx), prk_3e2m);
-      ct::wipe_object(g_rx);
-    }
+    e = detail::derive_auth_prk(*suite_, detail::signs(true, method_), prk_2e, th2, wire::KdfLabel::kSalt3e2m,
+                                cred_r.key, ConstByteSpan(g_x_), prk_3e2m, scratch);
   }
 
   // Signature_or_MAC_2 over context_2 = << C_R, ID_CRED_R, TH_2, CRED_R, ? EAD_2 >>
@@ -235,39 +227,10 @@ Error Responder::process_message_3(ConstByteSpan message_3, Message3Info& info) 
                                  work_.subspan(pt.size()));
 
   // PLAINTEXT_3 = (ID_CRED_I / bstr / -24..23, Signature_or_MAC_3, ? EAD_3)
-  ConstByteSpan id_cred_raw, sig, ead;
-  bool is_kid = false;
-  uint8_t kid[kMaxKidLen];
-  size_t kid_len = 0;
-  if (ok(e)) {
-    cbor::Decoder pd{ConstByteSpan(pt)};
-    e = detail::read_id_cred(pd, id_cred_raw, is_kid, kid, kid_len);
-    if (ok(e)) e = pd.read_bstr(sig);
-    if (ok(e) && sig.size() != detail::sig_or_mac_len(false, method_, *suite_)) e = Error::kInvalidLength;
-    if (ok(e)) {
-      ead = pd.rest();
-      e = detail::check_ead(ead, settings_);
-    }
-  }
+  if (ok(e)) e = accept_plaintext(ConstByteSpan(pt), detail::sig_or_mac_len(false, method_, *suite_), nullptr);
   if (!ok(e)) {
     ct::wipe(pt);
     return e;
-  }
-
-  pt_len_ = static_cast<uint16_t>(pt.size());
-  pt_id_cred_is_kid_ = is_kid;
-  pt_id_cred_off_ = static_cast<uint16_t>(id_cred_raw.data() - pt.data());
-  pt_id_cred_len_ = static_cast<uint16_t>(id_cred_raw.size());
-  pt_sig_off_ = static_cast<uint16_t>(sig.data() - pt.data());
-  pt_sig_len_ = static_cast<uint16_t>(sig.size());
-  pt_ead_off_ = static_cast<uint16_t>(ead.data() != nullptr ? static_cast<size_t>(ead.data() - pt.data()) : pt.size());
-  pt_ead_len_ = static_cast<uint16_t>(ead.size());
-  if (is_kid) {
-    peer_id_cred_map_[0] = 0xA1;
-    peer_id_cred_map_[1] = static_cast<uint8_t>(wire::kCoseHeaderKid);
-    peer_id_cred_map_[2] = static_cast<uint8_t>(0x40 | kid_len);
-    std::memcpy(peer_id_cred_map_ + 3, kid, kid_len);
-    peer_id_cred_map_len_ = static_cast<uint8_t>(3 + kid_len);
   }
   phase_ = Phase::kReceivedMessage3;
   info.id_cred_i = id_cred_view();
@@ -282,21 +245,10 @@ Error Responder::verify_message_3(const PeerCredential& cred_i) noexcept {
   const ByteSpan scratch = work_.subspan(pt_len_);
   const IdCredView id_cred = id_cred_view();
 
+  // PRK_4e3m = PRK_3e2m, or Extract(SALT_4e3m, G_IY) when I authenticates with static DH.
   uint8_t prk_4e3m[crypto::kHashLen];
-  Error e = Error::kOk;
-  if (detail::signs(false, method_)) {
-    std::memcpy(prk_4e3m, prk_, sizeof(prk_4e3m));
-  } else {
-    uint8_t salt[crypto::kHashLen];
-    uint8_t g_iy[crypto::kCoordLen];
-    e = detail::kdf_th(prk_, wire::KdfLabel::kSalt4e3m, th_, ByteSpan(salt), scratch);
-    if (ok(e)) {
-      e = crypto::ecdh(suite_->ecdh, crypto::PrivateKey::from_raw(eph_priv_),
-                       detail::ecdh_peer_key(*suite_, cred_i.public_key), g_iy);
-    }
-    if (ok(e)) e = crypto::hkdf_extract(ConstByteSpan(salt), ConstByteSpan(g_iy), prk_4e3m);
-    ct::wipe_object(g_iy);
-  }
+  Error e = detail::derive_auth_prk(*suite_, detail::signs(false, method_), prk_, th_, wire::KdfLabel::kSalt4e3m,
+                                    crypto::PrivateKey::from_raw(eph_priv_), cred_i.public_key, prk_4e3m, scratch);
   const AuthInput in{false,       method_,     suite_,
                      prk_4e3m,    th_,         ConstByteSpan(),
                      id_cred.map, cred_i.cred, ConstByteSpan(work_.data() + pt_ead_off_, pt_ead_len_)};
@@ -305,37 +257,12 @@ Error Responder::verify_message_3(const PeerCredential& cred_i) noexcept {
                                   scratch);
   }
   uint8_t th4[crypto::kHashLen];
-  uint8_t prk_out[crypto::kHashLen];
-  uint8_t prk_exporter[crypto::kHashLen];
   if (ok(e)) e = detail::hash_th_next(th_, pt, cred_i.cred, th4);
-  if (ok(e)) e = detail::kdf_th(prk_4e3m, wire::KdfLabel::kPrkOut, th4, ByteSpan(prk_out), scratch);
-  if (ok(e)) {
-    e = detail::kdf(prk_out, static_cast<uint64_t>(wire::KdfLabel::kPrkExporter), nullptr, 0, ByteSpan(prk_exporter),
-                    scratch);
-  }
-  if (!ok(e)) {
-    ct::wipe_object(prk_4e3m);
-    ct::wipe_object(prk_out);
-    ct::wipe_object(prk_exporter);
-    wipe_plaintext();
-    phase_ = Phase::kSentMessage2;  // a forged message_3 does not end the handshake
-    return e;
-  }
-  trace(TraceId::kPrk4e3m, ConstByteSpan(prk_4e3m));
-  trace(TraceId::kTh4, ConstByteSpan(th4));
-  trace(TraceId::kPrkOut, ConstByteSpan(prk_out));
-  trace(TraceId::kPrkExporter, ConstByteSpan(prk_exporter));
-  std::memcpy(prk_, prk_4e3m, sizeof(prk_4e3m));
-  std::memcpy(th_, th4, sizeof(th4));
-  std::memcpy(prk_out_, prk_out, sizeof(prk_out));
-  std::memcpy(prk_exporter_, prk_exporter, sizeof(prk_exporter));
+  if (ok(e)) e = complete(prk_4e3m, th4, scratch);
   ct::wipe_object(prk_4e3m);
-  ct::wipe_object(prk_out);
-  ct::wipe_object(prk_exporter);
-  ct::wipe_object(eph_priv_);
   wipe_plaintext();
-  phase_ = Phase::kCompleted;
-  return Error::kOk;
+  if (!ok(e)) phase_ = Phase::kSentMessage2;  // a forged message_3 does not end the handshake
+  return e;
 }
 
 Error Responder::prepare_message_4(ConstByteSpan ead_4, ByteSpan out, size_t& out_len) noexcept {
