@@ -69,7 +69,8 @@ int main(int argc, char** argv) {
   try {
     HandshakeInput in = parse_input(input);
     // The vector files carry the key-update context with the expected values.
-    if (in.key_update_context.empty() && doc.contains("expected") && doc.at("expected").contains("key_update_context")) {
+    if (in.key_update_context.empty() && doc.contains("expected") &&
+        doc.at("expected").contains("key_update_context")) {
       in.key_update_context = hex_field(doc.at("expected"), "key_update_context");
     }
     r = run_handshake(in);
