@@ -96,6 +96,11 @@ psa_ecc_family_t family(KeyType t) noexcept {
   return PSA_ECC_FAMILY_SECP_R1;
 }
 
+// Curves follow the compiled-in suites; with a constant false here the
+// compiler drops the other curve's code (e.g. P-256 y recovery in a
+// suite-0-only firmware), and mbed TLS's curve with it.
+constexpr bool compiled(KeyType t) noexcept { return t == KeyType::kP256 ? config::kP256 : config::kCurve25519; }
+
 size_t key_bits(KeyType t) noexcept {
   return t == KeyType::kP256 ? 256 : 255;
 }
@@ -357,6 +362,7 @@ Error aead_open(Aead alg, ConstByteSpan key, ConstByteSpan nonce, ConstByteSpan 
 }
 
 Error ecdh_generate(KeyType type, uint8_t (&priv)[kScalarLen], uint8_t (&pub)[kCoordLen]) noexcept {
+  if (!compiled(type)) return Error::kUnsupported;
   if (type != KeyType::kX25519 && type != KeyType::kP256) return Error::kInvalidArgument;
   HUSH_TRY(init());
   Key k;
@@ -377,6 +383,7 @@ Error ecdh_generate(KeyType type, uint8_t (&priv)[kScalarLen], uint8_t (&pub)[kC
 }
 
 Error ecdh(KeyType type, const PrivateKey& priv, ConstByteSpan peer, uint8_t (&shared)[kCoordLen]) noexcept {
+  if (!compiled(type)) return Error::kUnsupported;
   if (type == KeyType::kEd25519) return Error::kInvalidArgument;
   uint8_t encoded[kP256PointLen];
   size_t encoded_len = 0;
@@ -411,6 +418,7 @@ Error ecdh(KeyType type, const PrivateKey& priv, ConstByteSpan peer, uint8_t (&s
 }
 
 Error public_key(KeyType type, const PrivateKey& priv, uint8_t (&pub)[kMaxPublicKeyLen], size_t& len) noexcept {
+  if (!compiled(type)) return Error::kUnsupported;
   len = 0;
   if (type == KeyType::kEd25519 && !kHasEddsa) return Error::kUnsupported;
   HUSH_TRY(init());
@@ -432,6 +440,7 @@ Error public_key(KeyType type, const PrivateKey& priv, uint8_t (&pub)[kMaxPublic
 }
 
 Error sign(KeyType type, const PrivateKey& priv, ConstByteSpan msg, uint8_t (&sig)[kSignatureLen]) noexcept {
+  if (!compiled(type)) return Error::kUnsupported;
   if (type == KeyType::kX25519) return Error::kInvalidArgument;
   if (type == KeyType::kEd25519 && !kHasEddsa) return Error::kUnsupported;
   HUSH_TRY(init());
@@ -445,6 +454,7 @@ Error sign(KeyType type, const PrivateKey& priv, ConstByteSpan msg, uint8_t (&si
 }
 
 Error verify(KeyType type, ConstByteSpan pub, ConstByteSpan msg, ConstByteSpan sig) noexcept {
+  if (!compiled(type)) return Error::kUnsupported;
   if (type == KeyType::kX25519) return Error::kInvalidArgument;
   if (type == KeyType::kEd25519 && !kHasEddsa) return Error::kUnsupported;
   if (sig.size() != kSignatureLen) return Error::kInvalidArgument;
