@@ -14,10 +14,15 @@
 //                                           verify_message_3 (CRED_I lookup)
 //   process_message_4  <--- message_4 ----  prepare_message_4 (optional)
 //
-// A message that fails to process leaves the engine exactly where it was, so
-// a forged or corrupted message on a hostile radio does not kill a genuine
-// handshake; the caller decides whether to keep waiting or abort(). Only a
-// local failure (a crypto backend error) makes the engine fail for good.
+// A message that fails to process or verify leaves the engine waiting for
+// that message again, so a forged or corrupted message on a hostile radio
+// does not kill a genuine handshake; the caller decides whether to keep
+// waiting or abort(). A decrypted message_2/3 that was never verified gives
+// way to the next candidate. Only a local failure (a crypto backend error)
+// makes the engine fail for good.
+//
+// Spans handed out in Message2Info / Message3Info and by process_message_4
+// point into the engine's work buffer and stay valid until the next call.
 
 #include <cstddef>
 #include <cstdint>
