@@ -99,7 +99,9 @@ psa_ecc_family_t family(KeyType t) noexcept {
 // Curves follow the compiled-in suites; with a constant false here the
 // compiler drops the other curve's code (e.g. P-256 y recovery in a
 // suite-0-only firmware), and mbed TLS's curve with it.
-constexpr bool compiled(KeyType t) noexcept { return t == KeyType::kP256 ? config::kP256 : config::kCurve25519; }
+constexpr bool compiled(KeyType t) noexcept {
+  return t == KeyType::kP256 ? config::kP256 : config::kCurve25519;
+}
 
 size_t key_bits(KeyType t) noexcept {
   return t == KeyType::kP256 ? 256 : 255;
