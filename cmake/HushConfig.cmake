@@ -46,7 +46,15 @@ else()
   set(_hush_trace 0)
 endif()
 
+# Replay window of every security context; one value for the whole build,
+# since it sets the size of SecurityContext.
+set(HUSH_REPLAY_WINDOW_BITS 32 CACHE STRING "Replay window size in records: 32, 64 or 128")
+if(NOT HUSH_REPLAY_WINDOW_BITS MATCHES "^(32|64|128)$")
+  message(FATAL_ERROR "HUSH_REPLAY_WINDOW_BITS must be 32, 64 or 128")
+endif()
+
 set(HUSH_DEFINITIONS
+    HUSH_REPLAY_WINDOW_BITS=${HUSH_REPLAY_WINDOW_BITS}
     HUSH_EDHOC_TRACE=${_hush_trace}
     HUSH_CRYPTO_${_hush_crypto_upper}
     HUSH_ENABLE_INITIATOR=${_hush_init}
