@@ -72,20 +72,6 @@ const uint8_t* ptr(ConstByteSpan s) noexcept {
   return s.empty() ? kNoBytes : s.data();
 }
 
-bool all_zero(const uint8_t* p, size_t n) noexcept {
-  uint8_t acc = 0;
-  for (size_t i = 0; i < n; ++i) acc = static_cast<uint8_t>(acc | p[i]);
-  return acc == 0;
-}
-
-// In-place operation (identical pointers) is fine; any other overlap is not.
-bool partially_overlaps(const uint8_t* a, size_t an, const uint8_t* b, size_t bn) noexcept {
-  const auto pa = reinterpret_cast<uintptr_t>(a);
-  const auto pb = reinterpret_cast<uintptr_t>(b);
-  if (pa == pb || an == 0 || bn == 0) return false;
-  return pa < pb + bn && pb < pa + an;
-}
-
 SHA256_CTX* sha_ctx(Sha256& st) noexcept {
   return std::launder(reinterpret_cast<SHA256_CTX*>(st.opaque));
 }
@@ -287,7 +273,7 @@ Error aead_seal(Aead alg, ConstByteSpan key, ConstByteSpan nonce, ConstByteSpan 
   if (plaintext.size() > kCcmMaxPlaintext) return Error::kInvalidArgument;
   const size_t tl = tag_len(alg);
   if (out.size() < plaintext.size() + tl) return Error::kBufferTooSmall;
-  if (partially_overlaps(plaintext.data(), plaintext.size(), out.data(), plaintext.size() + tl)) {
+  if (ct::partially_overlaps(plaintext.data(), plaintext.size(), out.data(), plaintext.size() + tl)) {
     return Error::kInvalidArgument;
   }
   const Error e =
@@ -303,7 +289,7 @@ Error aead_open(Aead alg, ConstByteSpan key, ConstByteSpan nonce, ConstByteSpan 
   if (ciphertext.size() < tl || ciphertext.size() - tl > kCcmMaxPlaintext) return Error::kInvalidArgument;
   const size_t len = ciphertext.size() - tl;
   if (out.size() < len) return Error::kBufferTooSmall;
-  if (partially_overlaps(ciphertext.data(), len, out.data(), len)) return Error::kInvalidArgument;
+  if (ct::partially_overlaps(ciphertext.data(), len, out.data(), len)) return Error::kInvalidArgument;
   // The expected tag is read before decryption starts, so decrypting in place
   // over the ciphertext cannot clobber it; copy it anyway, since the tag may
   // lie inside `out` when the caller's buffer is larger than needed.
@@ -365,7 +351,7 @@ Error ecdh(KeyType type, const PrivateKey& priv, ConstByteSpan peer, uint8_t (&s
     // that is the only way derivation fails on valid key objects.
     return fail(type == KeyType::kX25519 ? Error::kInvalidPoint : Error::kCryptoFailed);
   }
-  if (type == KeyType::kX25519 && all_zero(shared, kCoordLen)) return Error::kInvalidPoint;  // RFC 7748 §6.1
+  if (type == KeyType::kX25519 && ct::is_zero(ConstByteSpan(shared))) return Error::kInvalidPoint;  // RFC 7748 §6.1
   return Error::kOk;
 }
 

@@ -73,20 +73,6 @@ Error map(psa_status_t s) noexcept {
   }
 }
 
-bool all_zero(const uint8_t* p, size_t n) noexcept {
-  uint8_t acc = 0;
-  for (size_t i = 0; i < n; ++i) acc = static_cast<uint8_t>(acc | p[i]);
-  return acc == 0;
-}
-
-// In-place operation (identical pointers) is fine; any other overlap is not.
-bool partially_overlaps(const uint8_t* a, size_t an, const uint8_t* b, size_t bn) noexcept {
-  const auto pa = reinterpret_cast<uintptr_t>(a);
-  const auto pb = reinterpret_cast<uintptr_t>(b);
-  if (pa == pb || an == 0 || bn == 0) return false;
-  return pa < pb + bn && pb < pa + an;
-}
-
 psa_ecc_family_t family(KeyType t) noexcept {
   switch (t) {
     case KeyType::kX25519: return PSA_ECC_FAMILY_MONTGOMERY;
@@ -323,7 +309,7 @@ Error aead_seal(Aead alg, ConstByteSpan key, ConstByteSpan nonce, ConstByteSpan 
   if (plaintext.size() > kCcmMaxPlaintext) return Error::kInvalidArgument;
   const size_t need = plaintext.size() + tag_len(alg);
   if (out.size() < need) return Error::kBufferTooSmall;
-  if (partially_overlaps(plaintext.data(), plaintext.size(), out.data(), need)) return Error::kInvalidArgument;
+  if (ct::partially_overlaps(plaintext.data(), plaintext.size(), out.data(), need)) return Error::kInvalidArgument;
   HUSH_TRY(check_aead_args(key, nonce));
   Key k;
   psa_status_t s = k.import(PSA_KEY_TYPE_AES, PSA_KEY_USAGE_ENCRYPT, ccm_alg(alg), key.data(), key.size());
@@ -345,7 +331,7 @@ Error aead_open(Aead alg, ConstByteSpan key, ConstByteSpan nonce, ConstByteSpan 
   if (ciphertext.size() < tl || ciphertext.size() - tl > kCcmMaxPlaintext) return Error::kInvalidArgument;
   const size_t len = ciphertext.size() - tl;
   if (out.size() < len) return Error::kBufferTooSmall;
-  if (partially_overlaps(ciphertext.data(), len, out.data(), len)) return Error::kInvalidArgument;
+  if (ct::partially_overlaps(ciphertext.data(), len, out.data(), len)) return Error::kInvalidArgument;
   HUSH_TRY(check_aead_args(key, nonce));
   Key k;
   psa_status_t s = k.import(PSA_KEY_TYPE_AES, PSA_KEY_USAGE_DECRYPT, ccm_alg(alg), key.data(), key.size());
@@ -415,7 +401,7 @@ Error ecdh(KeyType type, const PrivateKey& priv, ConstByteSpan peer, uint8_t (&s
     if (s == PSA_ERROR_INVALID_ARGUMENT) return Error::kInvalidPoint;
     return s == PSA_SUCCESS ? Error::kCryptoFailed : map(s);
   }
-  if (type == KeyType::kX25519 && all_zero(shared, kCoordLen)) return Error::kInvalidPoint;  // RFC 7748 §6.1
+  if (type == KeyType::kX25519 && ct::is_zero(ConstByteSpan(shared))) return Error::kInvalidPoint;  // RFC 7748 §6.1
   return Error::kOk;
 }
 
