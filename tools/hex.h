@@ -48,4 +48,9 @@ std::string to_hex(const Bytes& b) {
   return to_hex(b.data(), b.size());
 }
 
+template <size_t N>
+std::string to_hex(const uint8_t (&a)[N]) {
+  return to_hex(a, N);
+}
+
 }  // namespace hush::host

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "hex.h"
 #include "hush/cbor.h"
 #include "hush/error.h"
 
@@ -25,37 +26,10 @@ namespace {
 using Bytes = std::vector<uint8_t>;
 
 Bytes hex(const char* s) {
-  Bytes out;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  int hi = -1;
-  for (; *s != '\0'; ++s) {
-    const int v = nibble(*s);
-    if (v < 0) continue;  // spaces separate bytes for readability
-    if (hi < 0) {
-      hi = v;
-    } else {
-      out.push_back(static_cast<uint8_t>(hi * 16 + v));
-      hi = -1;
-    }
-  }
-  EXPECT_EQ(hi, -1) << "odd number of hex digits";
-  return out;
+  return host::from_hex(s);
 }
 
-std::string to_hex(ConstByteSpan b) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string s;
-  for (uint8_t c : b) {
-    s.push_back(kDigits[c >> 4]);
-    s.push_back(kDigits[c & 0xF]);
-  }
-  return s;
-}
+using host::to_hex;
 
 ConstByteSpan span(const Bytes& b) {
   return ConstByteSpan(b.data(), b.size());

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hex.h"
 #include "hush/crypto.h"
 #include "hush/error.h"
 
@@ -31,32 +32,10 @@ using Bytes = std::vector<uint8_t>;
 using Json = nlohmann::json;
 
 inline Bytes hex(const std::string& s) {
-  Bytes out;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  EXPECT_EQ(s.size() % 2, 0u) << "odd number of hex digits: " << s;
-  for (size_t i = 0; i + 1 < s.size(); i += 2) {
-    const int hi = nibble(s[i]);
-    const int lo = nibble(s[i + 1]);
-    EXPECT_TRUE(hi >= 0 && lo >= 0) << "bad hex: " << s;
-    out.push_back(static_cast<uint8_t>(hi * 16 + lo));
-  }
-  return out;
+  return host::from_hex(s);
 }
 
-inline std::string to_hex(ConstByteSpan b) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string s;
-  for (uint8_t c : b) {
-    s.push_back(kDigits[c >> 4]);
-    s.push_back(kDigits[c & 0xF]);
-  }
-  return s;
-}
+using host::to_hex;
 
 inline ConstByteSpan cspan(const Bytes& b) {
   return ConstByteSpan(b.data(), b.size());

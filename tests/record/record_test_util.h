@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "hex.h"
 #include "hush/record.h"
 #include "hush/security_context.h"
 
@@ -27,21 +28,10 @@ namespace test {
 using Bytes = std::vector<uint8_t>;
 
 inline Bytes hex(const std::string& s) {
-  Bytes out;
-  for (size_t i = 0; i + 1 < s.size(); i += 2)
-    out.push_back(static_cast<uint8_t>(std::stoul(s.substr(i, 2), nullptr, 16)));
-  return out;
+  return host::from_hex(s);
 }
 
-inline std::string to_hex(ConstByteSpan b) {
-  static const char* d = "0123456789abcdef";
-  std::string s;
-  for (size_t i = 0; i < b.size(); ++i) {
-    s += d[b[i] >> 4];
-    s += d[b[i] & 15];
-  }
-  return s;
-}
+using host::to_hex;
 
 inline ConstByteSpan span(const Bytes& b) {
   return ConstByteSpan(b.data(), b.size());
