@@ -61,8 +61,6 @@ constexpr bool suite_enabled(unsigned s) noexcept {
 
 /// Methods 0 and 2 need the responder to sign, 0 and 1 the initiator.
 inline constexpr bool kSignatures = (kMethodMask & 0x7u) != 0;
-/// Methods 1, 2 and 3 need static-DH authentication.
-inline constexpr bool kStaticDh = (kMethodMask & 0xEu) != 0;
 /// Curves in use follow from the suites (0,1: Curve25519; 2,3: P-256).
 inline constexpr bool kCurve25519 = (kSuiteMask & 0x3u) != 0;
 inline constexpr bool kP256 = (kSuiteMask & 0xCu) != 0;

@@ -56,7 +56,6 @@ const Suite* find_suite(int64_t id) noexcept;
 inline constexpr size_t kMaxConnIdLen = 7;  ///< OSCORE: nonce length - 6
 inline constexpr size_t kMaxKidLen = 8;
 inline constexpr size_t kMaxSuites = 8;  ///< entries in SUITES_I / SUITES_R
-inline constexpr size_t kMacLenMax = crypto::kHashLen;
 
 /// A connection identifier: intrinsically a byte string (§3.3), sent as a
 /// one-byte CBOR int when it is one.
@@ -180,7 +179,7 @@ class Handshake {
   /// EDHOC_KeyUpdate(context) (Appendix H): replaces PRK_out and PRK_exporter.
   Error key_update(ConstByteSpan context) noexcept;
   /// OSCORE master secret (16 bytes) and salt (8 bytes) (Appendix A.1).
-  Error oscore_secrets(uint8_t (&master_secret)[16], uint8_t (&master_salt)[8]) noexcept;
+  Error oscore_secrets(uint8_t (&master_secret)[16], uint8_t (&master_salt)[wire::kOscoreMasterSaltLen]) noexcept;
 
   /// Aborts the handshake and wipes every secret; sticky until reset().
   void abort() noexcept;

@@ -447,7 +447,8 @@ Error Handshake::key_update(ConstByteSpan context) noexcept {
   return e;
 }
 
-Error Handshake::oscore_secrets(uint8_t (&master_secret)[16], uint8_t (&master_salt)[8]) noexcept {
+Error Handshake::oscore_secrets(uint8_t (&master_secret)[16],
+                                uint8_t (&master_salt)[wire::kOscoreMasterSaltLen]) noexcept {
   HUSH_TRY(exporter(wire::kExporterOscoreMasterSecret, ConstByteSpan(), ByteSpan(master_secret)));
   return exporter(wire::kExporterOscoreMasterSalt, ConstByteSpan(), ByteSpan(master_salt));
 }
@@ -491,7 +492,7 @@ bool looks_like_error(ConstByteSpan message) noexcept {
   return major == 0 || major == 1;
 }
 
-namespace {
+namespace detail {
 
 // suites = [2* int] / int; values outside 0..255 cannot be suites hush knows
 // and are kept as 0xFF so that positions still count.
@@ -514,7 +515,7 @@ Error read_suites(cbor::Decoder& dec, uint8_t (&out)[kMaxSuites], size_t& len) n
   return Error::kOk;
 }
 
-}  // namespace
+}  // namespace detail
 
 Error parse_error(ConstByteSpan message, PeerError& out) noexcept {
   cbor::Decoder dec(message);
@@ -526,7 +527,7 @@ Error parse_error(ConstByteSpan message, PeerError& out) noexcept {
     HUSH_TRY(dec.read_tstr(diag));
   } else if (pe.code == static_cast<int64_t>(wire::ErrCode::kWrongSelectedSuite)) {
     size_t n = 0;
-    HUSH_TRY(read_suites(dec, pe.suites_r, n));
+    HUSH_TRY(detail::read_suites(dec, pe.suites_r, n));
     pe.suites_r_len = static_cast<uint8_t>(n);
   } else if (pe.code == static_cast<int64_t>(wire::ErrCode::kUnknownCredential)) {
     bool t = false;
@@ -556,11 +557,5 @@ Error suites_after_error(ConstByteSpan preference, ConstByteSpan suites_r, uint8
   }
   return Error::kUnsupported;
 }
-
-namespace detail {
-Error read_suites_i(cbor::Decoder& dec, uint8_t (&out)[kMaxSuites], size_t& len) noexcept {
-  return read_suites(dec, out, len);
-}
-}  // namespace detail
 
 }  // namespace hush::edhoc

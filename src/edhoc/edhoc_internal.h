@@ -96,7 +96,7 @@ Error derive_auth_prk(const Suite& suite, bool signer, const uint8_t* prk_in, co
 /// Parses ID_CRED_x from a plaintext: compact kid or full map.
 Error read_id_cred(cbor::Decoder& dec, ConstByteSpan& raw, bool& is_kid, uint8_t* kid, size_t& kid_len) noexcept;
 
-/// SUITES_I: an int, or an array of at least two ints.
-Error read_suites_i(cbor::Decoder& dec, uint8_t (&out)[kMaxSuites], size_t& len) noexcept;
+/// SUITES_I or SUITES_R: an int, or an array of at least two ints.
+Error read_suites(cbor::Decoder& dec, uint8_t (&out)[kMaxSuites], size_t& len) noexcept;
 
 }  // namespace hush::edhoc::detail

@@ -30,7 +30,7 @@ Error Responder::process_message_1(ConstByteSpan message_1, Message1Info& info) 
   HUSH_TRY(dec.read_int(method));
   uint8_t suites[kMaxSuites];
   size_t n_suites = 0;
-  HUSH_TRY(detail::read_suites_i(dec, suites, n_suites));
+  HUSH_TRY(detail::read_suites(dec, suites, n_suites));
   ConstByteSpan g_x;
   HUSH_TRY(dec.read_bstr(g_x));
   ConnId c_i;
