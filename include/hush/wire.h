@@ -77,16 +77,79 @@ inline constexpr int64_t kCoseCrvX25519 = 4;
 inline constexpr int64_t kCoseCrvEd25519 = 6;
 
 // ---------------------------------------------------------------------------
-// Records (hush record layer, docs/PROTOCOL.md "Records")
+// Frames (session layer, docs/PROTOCOL.md "Frames")
 // ---------------------------------------------------------------------------
 
 // The first byte of every frame is its kind/flags byte. The space is split:
-//   0x00..0x7F  bit 7 clear: session-layer frames (discovery, announce, wake,
-//               EDHOC messages and errors, cookie retries), defined there;
-//   0x80..0x9F  protected record, format 1 (bits 7..5 = 100);
-//   0xA0..0xFF  reserved for other protected formats; dropped as malformed.
+//   0x00..0x7F  bit 7 clear: session frames, all plaintext: EDHOC messages
+//               and errors, their fragments, and (reserved) discovery,
+//               announce, wake and cookie retry;
+//   0x80..0xDF  protected records (below): data, confirmed data, control;
+//   0xE0..0xFF  reserved for other protected formats; dropped as malformed.
+
+/// MTU range and default (IEEE 802.15.4 PSDU).
+inline constexpr size_t kMinMtu = 32;
+inline constexpr size_t kMaxMtu = 1024;
+inline constexpr size_t kDefaultMtu = 127;
+
+/// Session frame kinds (bit 7 clear). EDHOC messages carry the receiver's
+/// own connection identifier after the kind byte (RFC 9528 §3.4.1
+/// correlation), except message_1, which the kind byte marks instead of the
+/// CBOR `true` prefix.
+///   kind | message_1
+///   kind | C_I | message_2
+///   kind | C_R | message_3 [| record]      (kFrameWithRecord set)
+///   kind | C_I | message_4
+///   kind | C_x | error                     (C_x: the receiver's own)
+inline constexpr uint8_t kFrameMessage1 = 0x01;
+inline constexpr uint8_t kFrameMessage2 = 0x02;
+inline constexpr uint8_t kFrameMessage3 = 0x03;
+inline constexpr uint8_t kFrameMessage4 = 0x04;
+inline constexpr uint8_t kFrameError = 0x05;
+/// Set on kFrameMessage3: a protected record follows message_3 in the same
+/// frame (first data with message_3, RFC 9668's combined request idea).
+inline constexpr uint8_t kFrameWithRecord = 0x08;
+/// Set on any EDHOC kind: a fragment of that message.
+///   kind | [C_x] | total:12 offset:12 (3 bytes, big-endian) | bytes
+inline constexpr uint8_t kFrameFragment = 0x10;
+inline constexpr size_t kFragmentHeaderLen = 3;
+/// Largest EDHOC message a fragment header can describe (12 bits).
+inline constexpr size_t kFragmentMaxTotal = 4095;
+/// Reserved for discovery, announce, wake and cookie retry frames.
+inline constexpr uint8_t kFrameDiscovery = 0x20;
+inline constexpr uint8_t kFrameAnnounce = 0x21;
+inline constexpr uint8_t kFrameWake = 0x22;
+inline constexpr uint8_t kFrameCookieRetry = 0x23;
+/// Connection identifiers of a session are one byte on the wire: a one-byte
+/// CBOR int (0x00..0x17 = 0..23, 0x20..0x37 = -1..-24), which is also the
+/// OSCORE Sender/Recipient ID and the record's connection id.
+inline constexpr size_t kConnIdWireLen = 1;
+
+// ---------------------------------------------------------------------------
+// Records (hush record layer, docs/PROTOCOL.md "Records")
+// ---------------------------------------------------------------------------
+
+// Record kinds, bits 7..5 of the header byte; the AAD covers the whole
+// header byte, so the kind is authenticated:
+//   100  data record (0x80..0x9F)
+//   101  data record, acknowledgement requested (0xA0..0xBF)
+//   110  control record: the first payload byte is a RecordControl (0xC0..0xDF)
 inline constexpr uint8_t kFrameRecordMask = 0xE0;
 inline constexpr uint8_t kFrameRecord = 0x80;
+inline constexpr uint8_t kFrameRecordConfirmed = 0xA0;
+inline constexpr uint8_t kFrameRecordControl = 0xC0;
+
+/// First payload byte of a control record.
+enum class RecordControl : uint8_t {
+  /// ack | bitmap (4 bytes, bit i = largest - 1 - i) | largest (1..5 bytes):
+  /// the sender's records that the receiver authenticated.
+  kAck = 0x01,
+  /// No payload; asks for an ack (proof of life both ways).
+  kKeepalive = 0x02,
+  /// No payload; asks for an ack, then both sides wipe the keys.
+  kClose = 0x03,
+};
+inline constexpr size_t kAckBitmapLen = 4;
 
 // Record header byte: | 1 0 0 | K | C | L-1 (3 bits) |
 inline constexpr uint8_t kRecordKeyPhase = 0x10;    ///< K: key phase of the sender's keys

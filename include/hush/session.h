@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The session layer: one Endpoint runs EDHOC handshakes and protected
+// records with many peers over a radio that loses, duplicates, reorders and
+// forges frames (docs/PROTOCOL.md "Frames", docs/SECURITY.md "Sessions").
+//
+// The caller pumps the engine; nothing inside blocks, allocates, spawns a
+// thread or reads a clock:
+//
+//   input(frame, from, now)   for every received frame; never runs a
+//                             public-key operation, so it returns fast;
+//   poll(now)                 at or after next_deadline(); runs at most one
+//                             public-key operation (ECDH, sign or verify) per
+//                             call, then returns kNeedMore if it has more;
+//   connect / send / close    from the application, at any time, also from
+//                             inside the event callback.
+//
+// Frames leave through Platform::transmit, events through Platform::event.
+// Link addresses are routing hints only: a session is found by the
+// connection identifier in the frame, never by who sent it.
+
+#include <cstddef>
+#include <cstdint>
+
+#include "hush/config.h"
+#include "hush/edhoc.h"
+#include "hush/error.h"
+#include "hush/record.h"
+#include "hush/security_context.h"
+#include "hush/span.h"
+#include "hush/wire.h"
+
+/// Sessions an endpoint holds at once (established or being set up).
+#ifndef HUSH_SESSION_MAX_PEERS
+#define HUSH_SESSION_MAX_PEERS 4
+#endif
+/// Handshakes in progress at once; their EDHOC state comes from this pool.
+#ifndef HUSH_SESSION_MAX_HANDSHAKES
+#define HUSH_SESSION_MAX_HANDSHAKES 2
+#endif
+/// Largest frame the endpoint can send or receive; the run-time MTU is at most this.
+#ifndef HUSH_SESSION_MAX_FRAME
+#define HUSH_SESSION_MAX_FRAME 127
+#endif
+/// Outgoing messages queued or awaiting an ack, over all peers.
+#ifndef HUSH_SESSION_TX_SLOTS
+#define HUSH_SESSION_TX_SLOTS 4
+#endif
+
+namespace hush::session {
+
+inline constexpr size_t kMaxPeers = HUSH_SESSION_MAX_PEERS;
+inline constexpr size_t kMaxHandshakes = HUSH_SESSION_MAX_HANDSHAKES;
+inline constexpr size_t kMaxFrame = HUSH_SESSION_MAX_FRAME;
+inline constexpr size_t kTxSlots = HUSH_SESSION_TX_SLOTS;
+static_assert(kMaxPeers >= 1 && kMaxPeers <= 48, "hush: 1..48 peers (one-byte connection identifiers)");
+static_assert(kMaxHandshakes >= 1 && kMaxHandshakes <= kMaxPeers, "hush: 1..kMaxPeers handshakes");
+static_assert(kMaxFrame >= wire::kMinMtu && kMaxFrame <= wire::kMaxMtu, "hush: HUSH_SESSION_MAX_FRAME out of range");
+static_assert(kTxSlots >= 1 && kTxSlots <= 32, "hush: 1..32 transmit slots");
+
+/// A radio's link-layer address, opaque to hush (802.15.4 short or extended,
+/// a proprietary node id, ...). hush never trusts it for security.
+struct LinkAddr {
+  static constexpr size_t kMaxLen = 8;
+  uint8_t len = 0;
+  uint8_t bytes[kMaxLen] = {};
+
+  static LinkAddr from_bytes(ConstByteSpan b) noexcept;
+  static LinkAddr from_u32(uint32_t v) noexcept;
+  /// The broadcast marker handed to transmit for frames meant for anyone.
+  static LinkAddr broadcast() noexcept;
+  bool is_broadcast() const noexcept { return len == 0; }
+  bool operator==(const LinkAddr& o) const noexcept;
+  bool operator!=(const LinkAddr& o) const noexcept { return !(*this == o); }
+};
+
+/// A peer as the application sees it: a session slot and its generation, so
+/// that a handle to a closed session never reaches its successor.
+struct PeerHandle {
+  uint8_t slot = 0xFF;
+  uint8_t generation = 0;
+  bool valid() const noexcept { return slot != 0xFF; }
+  bool operator==(const PeerHandle& o) const noexcept { return slot == o.slot && generation == o.generation; }
+};
+
+/// What transmit answered.
+enum class TxResult : uint8_t {
+  kSent,  ///< Taken by the radio (it may still be lost on air).
+  kBusy,  ///< Try again later; hush keeps the frame and retries from poll().
+};
+
+enum class EventType : uint8_t {
+  kConnected,        ///< Handshake done; `peer_kid` names the authenticated peer.
+  kData,             ///< `data` is a payload from the peer (valid during the callback).
+  kDelivered,        ///< A confirmed send was acknowledged; `message` is its handle.
+  kDeliveryFailed,   ///< A confirmed send ran out of retries (or the session ended).
+  kClosed,           ///< The session ended by close(), an authenticated close, or a replacement.
+  kPeerDead,         ///< No authenticated record for `dead_after` keepalive intervals.
+  kHandshakeFailed,  ///< See `failure` (and `peer_error_code` / `error`).
+  kSecurityAlert,    ///< Something an honest peer never does; see `error`.
+};
+
+enum class HandshakeFailure : uint8_t {
+  kNone,
+  kTimeout,       ///< Retry budget used up (with `peer_error_code` if an error message was seen).
+  kPeerError,     ///< Reserved for an authenticated peer error; EDHOC errors are not authenticated.
+  kVerification,  ///< The peer's message did not verify, or its credential is unknown.
+  kLocal,         ///< A local failure (crypto backend, no slot).
+};
+
+struct Event {
+  EventType type = EventType::kData;
+  PeerHandle peer{};
+  LinkAddr from{};
+  uint16_t message = 0;  ///< kDelivered / kDeliveryFailed: the handle send() gave
+  ConstByteSpan data{};
+  HandshakeFailure failure = HandshakeFailure::kNone;
+  int64_t peer_error_code = 0;  ///< last EDHOC error code seen during the handshake (0: none)
+  Error error = Error::kOk;
+  ConstByteSpan peer_kid{};  ///< kConnected: the authenticated peer's kid
+};
+
+/// Per-endpoint counters. Drops count frames hush refused, by reason.
+struct Counters {
+  // Frames and bytes by kind (index: FrameClass).
+  uint32_t frames_in[8] = {};
+  uint32_t frames_out[8] = {};
+  uint32_t bytes_in[8] = {};
+  uint32_t bytes_out[8] = {};
+  uint32_t retransmissions = 0;
+  uint32_t handshakes_started = 0;
+  uint32_t handshakes_completed = 0;
+  uint32_t pk_operations = 0;
+  struct Drops {
+    uint32_t malformed = 0;        ///< not a well-formed frame, or bad EDHOC content
+    uint32_t replay = 0;           ///< record already received
+    uint32_t too_old = 0;          ///< record below the replay window
+    uint32_t auth_fail = 0;        ///< record tag, EDHOC MAC or signature did not verify
+    uint32_t unknown_context = 0;  ///< no session or handshake for the connection identifier
+    uint32_t duplicate = 0;        ///< an EDHOC message already processed
+    uint32_t rate_limited = 0;     ///< a reply that the rate limit refused
+    uint32_t fragment = 0;         ///< overlapping, oversized, out-of-range or timed-out fragment
+    uint32_t no_resources = 0;     ///< no free handshake or session slot
+  } drops;
+};
+
+/// Frame classes for the per-kind counters.
+enum class FrameClass : uint8_t {
+  kMessage1,
+  kMessage2,
+  kMessage3,
+  kMessage4,
+  kError,
+  kFragment,
+  kRecord,
+  kOther,
+};
+
+/// Looks up a peer's credential from its ID_CRED. Fill `out` (the spans must
+/// stay valid until the handshake completes or fails, e.g. point into a
+/// table the application owns) and return true, or return false for an
+/// unknown peer, which fails that handshake.
+using CredentialLookup = bool (*)(void* user, const edhoc::IdCredView& id_cred, edhoc::PeerCredential& out);
+
+/// What the application gives the endpoint. Randomness comes from the crypto
+/// port (crypto::random_bytes).
+struct Platform {
+  TxResult (*transmit)(void* user, const LinkAddr& to, ConstByteSpan frame) = nullptr;
+  void (*event)(void* user, const Event& event) = nullptr;
+  CredentialLookup lookup = nullptr;
+  /// Optional. Never receives key material, only what happened and why.
+  void (*log)(void* user, const char* what, Error reason) = nullptr;
+  void* user = nullptr;
+};
+
+/// Retransmission timing for handshake flights and confirmed records.
+/// Defaults are for a ~100 kbit/s radio: a 127-byte frame takes ~10 ms on
+/// air, so a first timeout of 1 s leaves room for the peer's public-key
+/// operations (tens of ms on a Cortex-M33 with hardware ECC, more without)
+/// without resending early, and doubling to 8 s bounds the wait.
+struct RetransmitSettings {
+  uint32_t initial_ms = 1000;
+  uint32_t max_ms = 8000;
+  /// Random extra delay, 0..jitter_ms, so that peers that lost the same frame do not collide again.
+  uint32_t jitter_ms = 250;
+  /// Sends of one flight or record after the first, before giving up.
+  uint8_t retries = 8;
+};
+
+struct Settings {
+  uint16_t mtu = wire::kDefaultMtu;  ///< wire::kMinMtu .. kMaxFrame
+  edhoc::Method method = edhoc::Method::kStatStat;
+  uint8_t suite = wire::kSuite0;
+  RetransmitSettings retransmit{};
+  /// Send a keepalive after this long without authenticated traffic from the peer.
+  uint32_t keepalive_ms = 15000;
+  /// Declare the peer dead after this many keepalive intervals without any authenticated record.
+  uint8_t dead_after = 4;
+  /// Reassembly of a fragmented EDHOC message is abandoned after this long.
+  uint32_t reassembly_timeout_ms = 4000;
+  /// Accept handshakes from peers (responder role).
+  bool accept_incoming = true;
+  record::UsageLimits limits{};  ///< zero fields: the AEAD's defaults
+};
+
+/// Flags for send().
+enum SendFlags : uint8_t {
+  kSendDefault = 0,
+  kSendConfirmed = 1,  ///< retransmit until acknowledged; kDelivered / kDeliveryFailed follows
+};
+
+/// Session state as reported by state().
+enum class PeerState : uint8_t {
+  kFree,
+  kConnecting,   ///< handshake in progress (either role)
+  kEstablished,  ///< keys in use
+  kClosing,      ///< close sent, waiting for its ack
+};
+
+class Endpoint;
+
+namespace detail {
+struct EndpointAccess;
+}
+
+}  // namespace hush::session
+
+#include "hush/session_state.h"  // IWYU pragma: export
+
+namespace hush::session {
+
+/// One device's end of any number of tunnels.
+class Endpoint {
+ public:
+  Endpoint() noexcept = default;
+  ~Endpoint();
+  Endpoint(const Endpoint&) = delete;
+  Endpoint& operator=(const Endpoint&) = delete;
+
+  /// Sets the endpoint up. `self` is this device's credential (its spans
+  /// must outlive the endpoint). kInvalidArgument for an MTU outside
+  /// wire::kMinMtu..kMaxFrame, a method or suite not compiled in, or a
+  /// missing hook.
+  Error begin(const Platform& platform, const edhoc::LocalCredential& self, const Settings& settings) noexcept;
+
+  /// Starts a handshake with the device at `to`. The handle is valid at
+  /// once: send() queues data for it, which rides with message_3 when it fits.
+  Error connect(const LinkAddr& to, PeerHandle& peer, uint32_t now) noexcept;
+
+  /// Queues `payload` and returns at once. kPayloadTooLarge (as
+  /// kInvalidLength) over max_payload(), kBufferTooSmall when the transmit
+  /// queue is full ("would block"); neither changes any state.
+  Error send(PeerHandle peer, ConstByteSpan payload, uint8_t flags, uint16_t& message, uint32_t now) noexcept;
+  Error send(PeerHandle peer, ConstByteSpan payload, uint8_t flags, uint32_t now) noexcept {
+    uint16_t unused = 0;
+    return send(peer, payload, flags, unused, now);
+  }
+
+  /// Sends an authenticated close; both sides wipe the session's keys.
+  Error close(PeerHandle peer, uint32_t now) noexcept;
+
+  /// A frame from the radio. Never runs a public-key operation; work that
+  /// needs one is left for poll(). Bad frames are dropped and counted.
+  void input(ConstByteSpan frame, const LinkAddr& from, uint32_t now) noexcept;
+
+  /// Timers and pending work. At most one public-key operation per call;
+  /// returns kNeedMore when more work is ready now, kOk otherwise.
+  Error poll(uint32_t now) noexcept;
+
+  /// When poll() must next be called (absolute ms); `now` if work is pending,
+  /// UINT32_MAX when nothing is scheduled.
+  uint32_t next_deadline(uint32_t now) const noexcept;
+
+  /// Largest payload send() takes for this peer under the MTU.
+  size_t max_payload(PeerHandle peer) const noexcept;
+
+  PeerState state(PeerHandle peer) const noexcept;
+  const Counters& counters() const noexcept { return counters_; }
+  /// Sequence numbers and usage of a peer's keys (for tests and reports).
+  const record::SecurityContext* context(PeerHandle peer) const noexcept;
+
+ private:
+  friend struct detail::EndpointAccess;
+  detail::EndpointState s_{};
+  Counters counters_{};
+};
+
+/// RAM an established session costs (its slot in the peer table).
+inline constexpr size_t kSessionSize = sizeof(detail::PeerSlot);
+/// RAM of one handshake slot (EDHOC engine, work buffer, stored flight, reassembly).
+inline constexpr size_t kHandshakeSlotSize = sizeof(detail::HandshakeSlot);
+/// RAM of a whole endpoint with its compile-time bounds.
+inline constexpr size_t kEndpointSize = sizeof(Endpoint);
+
+}  // namespace hush::session

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The session layer's state, visible only so that an Endpoint can be
+// allocated statically with its size known at compile time. Applications
+// use hush/session.h, which includes this file after the types it needs;
+// nothing here is an interface.
+
+#include <cstddef>
+#include <cstdint>
+
+#include "hush/edhoc.h"
+#include "hush/security_context.h"
+
+namespace hush::session::detail {
+
+/// Timers of one peer or handshake, in one place (src/session/timers.cpp).
+enum class TimerId : uint8_t {
+  kRetransmit,  ///< handshake flight, or the oldest unacknowledged confirmed record / close
+  kAck,         ///< a delayed ack is due
+  kKeepalive,   ///< send a keepalive: no authenticated record for an interval
+  kReassembly,  ///< give up a fragmented message
+  kCount,
+};
+
+struct Timers {
+  uint32_t at[static_cast<size_t>(TimerId::kCount)] = {};
+  uint8_t armed = 0;  // bit per TimerId
+};
+
+/// What a handshake slot must do next in poll().
+enum class HandshakeStep : uint8_t {
+  kFree,
+  kSendMessage1,      ///< initiator: prepare_message_1 (1 PK op)
+  kAwaitMessage2,     ///< initiator: message_1 sent
+  kProcessMessage2,   ///< initiator: message_2 received, decrypt it (1 PK op)
+  kVerifyMessage2,    ///< initiator: credential lookup and verify (1 PK op)
+  kSendMessage3,      ///< initiator: prepare_message_3 (1 PK op)
+  kAwaitConfirm,      ///< initiator: message_3 sent, waiting for any record from the responder
+  kReassemble1,       ///< responder: fragments of message_1 arriving
+  kSendMessage2,      ///< responder: prepare_message_2 (resumable, 1 PK op a call)
+  kAwaitMessage3,     ///< responder: message_2 sent
+  kProcessMessage3,   ///< responder: message_3 received: decrypt, look up, verify (1 PK op)
+};
+
+inline constexpr size_t kMaxEdhocMessage = config::kMaxMessageLen;
+/// Stored flight: a whole EDHOC message with its frame header, or a
+/// message_3 frame with the record riding in it.
+inline constexpr size_t kFlightLen = (kMaxEdhocMessage + 2 > HUSH_SESSION_MAX_FRAME) ? kMaxEdhocMessage + 2
+                                                                                     : HUSH_SESSION_MAX_FRAME;
+
+/// Reassembly of one fragmented EDHOC message (src/session/reassembly.cpp).
+struct Reassembly {
+  uint8_t buf[kMaxEdhocMessage] = {};
+  uint16_t total = 0;     // 0: nothing in progress
+  uint16_t received = 0;  // bytes covered so far
+  uint8_t kind = 0;       // EDHOC frame kind being reassembled
+  // One bit per 8-byte block, so overlaps are detected without a range list.
+  uint8_t blocks[(kMaxEdhocMessage + 63) / 64] = {};
+};
+
+/// One handshake in progress, from a small pool (src/session/handshake_pool.cpp).
+struct HandshakeSlot {
+  HandshakeStep step = HandshakeStep::kFree;
+  bool initiator = false;
+  uint8_t peer = 0;  // index in the peer table
+  uint8_t retries = 0;
+  uint32_t rto = 0;  // current retransmission timeout
+  Timers timers{};
+  int64_t last_peer_error = 0;
+
+  // The EDHOC engine of the slot's role over `work`, constructed in place.
+  alignas(8) uint8_t engine[sizeof(edhoc::Initiator) > sizeof(edhoc::Responder) ? sizeof(edhoc::Initiator)
+                                                                                 : sizeof(edhoc::Responder)] = {};
+  uint8_t work[edhoc::kDefaultWorkLen] = {};
+
+  // G_X of message_1: duplicate detection (responder) and the RFC 9528 §9.8
+  // tie-break of simultaneous opens (initiator).
+  uint8_t g_x[crypto::kCoordLen] = {};
+  // The received message waiting for poll() (message_2 or message_3).
+  uint8_t rx[kMaxEdhocMessage] = {};
+  uint16_t rx_len = 0;
+  // The last flight sent, resent byte for byte (never regenerated, RFC 9528 §7).
+  uint8_t flight[kFlightLen] = {};
+  uint16_t flight_len = 0;
+  uint8_t flight_kind = 0;  // EDHOC frame kind of `flight` (fragmented if it does not fit)
+  bool flight_has_cid = false;
+  uint8_t flight_cid = 0;
+  Reassembly reassembly{};
+  edhoc::PeerCredential peer_cred{};
+  uint32_t last_reply_ms = 0;  // rate limit for replies to duplicates
+  bool replied_once = false;
+};
+
+/// One session: what an established tunnel keeps (src/session/peer_table.cpp).
+struct PeerSlot {
+  uint8_t state = 0;  // PeerState
+  uint8_t generation = 0;
+  uint8_t own_id = 0;   // our connection identifier: the records' cid to us
+  uint8_t peer_id = 0;  // the peer's: our records' cid
+  bool initiator = false;
+  uint8_t handshake = 0xFF;  // handshake slot while connecting / confirming
+  uint8_t kid_len = 0;
+  uint8_t kid[edhoc::kMaxKidLen] = {};
+  uint8_t addr_len = 0;
+  uint8_t addr[8] = {};
+  uint8_t silent_intervals = 0;
+  uint8_t close_retries = 0;
+  bool ack_pending = false;
+  uint32_t ack_bitmap = 0;
+  uint64_t ack_largest = 0;
+  uint32_t last_auth_rx = 0;  // last authenticated record from the peer
+  uint32_t close_rto = 0;
+  Timers timers{};
+  record::SecurityContext ctx{};
+};
+
+/// A queued or unacknowledged outgoing message (src/session/tx_queue.cpp).
+struct TxSlot {
+  uint8_t state = 0;  // TxState
+  uint8_t peer = 0;
+  uint8_t generation = 0;
+  uint8_t retries = 0;
+  bool confirmed = false;
+  uint16_t message = 0;
+  uint16_t len = 0;
+  uint64_t seq = 0;  // sequence number once sealed
+  uint32_t rto = 0;
+  uint32_t resend_at = 0;
+  uint8_t bytes[HUSH_SESSION_MAX_FRAME] = {};  // payload before sealing, the record after
+};
+
+struct EndpointState {
+  bool ready = false;
+  uint16_t next_message = 1;
+  uint8_t next_id = 0;
+  Platform platform{};
+  Settings settings{};
+  edhoc::LocalCredential self{};
+  HandshakeSlot handshakes[HUSH_SESSION_MAX_HANDSHAKES];
+  PeerSlot peers[HUSH_SESSION_MAX_PEERS];
+  TxSlot tx[HUSH_SESSION_TX_SLOTS];
+  uint8_t rx_scratch[HUSH_SESSION_MAX_FRAME] = {};
+  uint8_t frame_scratch[HUSH_SESSION_MAX_FRAME] = {};
+};
+
+}  // namespace hush::session::detail
