@@ -93,10 +93,10 @@ struct FreshnessProof {
 
 /// What open() found. Valid on every return, including drops.
 struct Opened {
-  size_t size = 0;                     ///< payload bytes written to `out` (0 on a drop)
-  uint64_t seq = 0;                    ///< sequence number, once the header parsed
+  size_t size = 0;                      ///< payload bytes written to `out` (0 on a drop)
+  uint64_t seq = 0;                     ///< sequence number, once the header parsed
   RecordKind kind = RecordKind::kData;  ///< once the header parsed
-  LimitState limit = LimitState::kOk;  ///< recipient key after this record
+  LimitState limit = LimitState::kOk;   ///< recipient key after this record
 };
 
 /// Opens a record. `out` needs record.size() - overhead bytes; it may be the

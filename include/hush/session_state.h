@@ -31,23 +31,23 @@ struct Timers {
 /// What a handshake slot must do next in poll().
 enum class HandshakeStep : uint8_t {
   kFree,
-  kSendMessage1,      ///< initiator: prepare_message_1 (1 PK op)
-  kAwaitMessage2,     ///< initiator: message_1 sent
-  kProcessMessage2,   ///< initiator: message_2 received, decrypt it (1 PK op)
-  kVerifyMessage2,    ///< initiator: credential lookup and verify (1 PK op)
-  kSendMessage3,      ///< initiator: prepare_message_3 (1 PK op)
-  kAwaitConfirm,      ///< initiator: message_3 sent, waiting for any record from the responder
-  kReassemble1,       ///< responder: fragments of message_1 arriving
-  kSendMessage2,      ///< responder: prepare_message_2 (resumable, 1 PK op a call)
-  kAwaitMessage3,     ///< responder: message_2 sent
-  kProcessMessage3,   ///< responder: message_3 received: decrypt, look up, verify (1 PK op)
+  kSendMessage1,     ///< initiator: prepare_message_1 (1 PK op)
+  kAwaitMessage2,    ///< initiator: message_1 sent
+  kProcessMessage2,  ///< initiator: message_2 received, decrypt it (1 PK op)
+  kVerifyMessage2,   ///< initiator: credential lookup and verify (1 PK op)
+  kSendMessage3,     ///< initiator: prepare_message_3 (1 PK op)
+  kAwaitConfirm,     ///< initiator: message_3 sent, waiting for any record from the responder
+  kReassemble1,      ///< responder: fragments of message_1 arriving
+  kSendMessage2,     ///< responder: prepare_message_2 (resumable, 1 PK op a call)
+  kAwaitMessage3,    ///< responder: message_2 sent
+  kProcessMessage3,  ///< responder: message_3 received: decrypt, look up, verify (1 PK op)
 };
 
 inline constexpr size_t kMaxEdhocMessage = config::kMaxMessageLen;
 /// Stored flight: a whole EDHOC message with its frame header, or a
 /// message_3 frame with the record riding in it.
-inline constexpr size_t kFlightLen = (kMaxEdhocMessage + 2 > HUSH_SESSION_MAX_FRAME) ? kMaxEdhocMessage + 2
-                                                                                     : HUSH_SESSION_MAX_FRAME;
+inline constexpr size_t kFlightLen =
+    (kMaxEdhocMessage + 2 > HUSH_SESSION_MAX_FRAME) ? kMaxEdhocMessage + 2 : HUSH_SESSION_MAX_FRAME;
 
 /// Reassembly of one fragmented EDHOC message (src/session/reassembly.cpp).
 struct Reassembly {
@@ -65,13 +65,15 @@ struct HandshakeSlot {
   bool initiator = false;
   uint8_t peer = 0;  // index in the peer table
   uint8_t retries = 0;
-  uint32_t rto = 0;  // current retransmission timeout
+  uint32_t rto = 0;      // current retransmission timeout
+  uint32_t started = 0;  // when the slot was taken: the oldest half-open one is evicted first
   Timers timers{};
   int64_t last_peer_error = 0;
+  Error last_failure = Error::kOk;  // why the last candidate message was refused, for the failure report
 
   // The EDHOC engine of the slot's role over `work`, constructed in place.
   alignas(8) uint8_t engine[sizeof(edhoc::Initiator) > sizeof(edhoc::Responder) ? sizeof(edhoc::Initiator)
-                                                                                 : sizeof(edhoc::Responder)] = {};
+                                                                                : sizeof(edhoc::Responder)] = {};
   uint8_t work[edhoc::kDefaultWorkLen] = {};
 
   // G_X of message_1: duplicate detection (responder) and the RFC 9528 §9.8
@@ -109,12 +111,12 @@ struct PeerSlot {
   uint8_t addr_len = 0;
   uint8_t addr[8] = {};
   uint8_t silent_intervals = 0;
-  bool ack_pending = false;     // an ack is owed (kAck timer armed)
+  bool ack_pending = false;      // an ack is owed (kAck timer armed)
   bool ack_has_records = false;  // ...and it names records (else: proof of life only)
   uint32_t ack_bitmap = 0;
   uint64_t ack_largest = 0;
-  uint32_t last_auth_rx = 0;     // last authenticated record from the peer
-  uint32_t last_reconfirm = 0;   // rate limit: answers to a repeated message_3
+  uint32_t last_auth_rx = 0;    // last authenticated record from the peer
+  uint32_t last_reconfirm = 0;  // rate limit: answers to a repeated message_3
   bool reconfirmed = false;
   Timers timers{};
   record::SecurityContext ctx{};
@@ -131,7 +133,7 @@ struct TxSlot {
   uint16_t message = 0;
   uint16_t len = 0;
   uint32_t order = 0;  // enqueue order: records go out as the application queued them
-  uint64_t seq = 0;  // sequence number once sealed
+  uint64_t seq = 0;    // sequence number once sealed
   uint32_t rto = 0;
   uint32_t resend_at = 0;
   uint8_t bytes[HUSH_SESSION_MAX_FRAME] = {};  // payload before sealing, the record after

@@ -8,8 +8,8 @@
 // timers.cpp, frame.cpp and reassembly.cpp.
 
 #include "frame.h"
-#include "timers.h"
 #include "hush/session.h"
+#include "timers.h"
 
 namespace hush::session {
 
@@ -71,6 +71,7 @@ struct EndpointAccess {
   static void handshake_fail(Ep& ep, uint8_t index, HandshakeFailure why, Error error) noexcept;
   static void on_message_1(Ep& ep, ConstByteSpan m1, const LinkAddr& from, uint32_t now) noexcept;
   static HandshakeSlot* slot_of(Ep& ep, uint8_t peer) noexcept;
+  static bool evict_half_open(Ep& ep, uint32_t now) noexcept;
   static ByteSpan flight_body(HandshakeSlot& h, EdhocKind kind) noexcept;
   static void start_flight(Ep& ep, uint8_t index, EdhocKind kind, uint8_t cid, size_t message_len, size_t record_len,
                            uint32_t now) noexcept;

@@ -30,11 +30,11 @@ struct Frame {
   FrameType type = FrameType::kReserved;
   EdhocKind edhoc = EdhocKind::kNone;
   bool has_cid = false;
-  uint8_t cid = 0;             // the receiver's own connection identifier
-  uint16_t frag_total = 0;     // kFragment: length of the whole message
-  uint16_t frag_offset = 0;    // kFragment: where `body` goes
-  ConstByteSpan body{};        // the EDHOC message, the fragment's bytes, or the whole record
-  ConstByteSpan record{};      // message_3 only: the record riding with it
+  uint8_t cid = 0;           // the receiver's own connection identifier
+  uint16_t frag_total = 0;   // kFragment: length of the whole message
+  uint16_t frag_offset = 0;  // kFragment: where `body` goes
+  ConstByteSpan body{};      // the EDHOC message, the fragment's bytes, or the whole record
+  ConstByteSpan record{};    // message_3 only: the record riding with it
 };
 
 /// Splits a received frame. kMalformed for anything that is not exactly one

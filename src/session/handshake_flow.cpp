@@ -110,7 +110,7 @@ ByteSpan EndpointAccess::flight_body(HandshakeSlot& h, EdhocKind kind) noexcept 
 // The flight buffer holds a composed message (and maybe a record after it):
 // writes the frame header, sends it, and arms the retransmission timer.
 void EndpointAccess::start_flight(Ep& ep, uint8_t index, EdhocKind kind, uint8_t cid, size_t message_len,
-                         size_t record_len, uint32_t now) noexcept {
+                                  size_t record_len, uint32_t now) noexcept {
   HandshakeSlot& h = ep.s_.handshakes[index];
   h.flight[0] = static_cast<uint8_t>(static_cast<uint8_t>(kind) | (record_len != 0 ? wire::kFrameWithRecord : 0));
   if (kind_has_cid(kind)) h.flight[1] = cid;
@@ -167,7 +167,11 @@ void EndpointAccess::handshake_timers(Ep& ep, uint8_t index, uint32_t now) noexc
   if (!timers::due(h.timers, TimerId::kRetransmit, now)) return;
   const RetransmitSettings& rs = ep.s_.settings.retransmit;
   if (h.retries >= rs.retries) {
-    handshake_fail(ep, index, HandshakeFailure::kTimeout, Error::kNeedMore);
+    // A message that failed verification and no genuine one after it is
+    // reported as such; plain silence as a timeout.
+    const bool verification = h.last_failure != Error::kOk;
+    handshake_fail(ep, index, verification ? HandshakeFailure::kVerification : HandshakeFailure::kTimeout,
+                   verification ? h.last_failure : Error::kNeedMore);
     return;
   }
   ++h.retries;
@@ -241,8 +245,30 @@ void EndpointAccess::on_fragment(Ep& ep, const Frame& f, const LinkAddr& from, u
   reassembly_reset(ep.s_.handshakes[index].reassembly);
 }
 
+bool EndpointAccess::evict_half_open(Ep& ep, uint32_t now) noexcept {
+  uint8_t oldest = kNoSlot;
+  for (uint8_t i = 0; i < kMaxHandshakes; ++i) {
+    const HandshakeSlot& h = ep.s_.handshakes[i];
+    const bool half_open =
+        !h.initiator && (h.step == HandshakeStep::kSendMessage2 || h.step == HandshakeStep::kAwaitMessage3 ||
+                         h.step == HandshakeStep::kReassemble1);
+    // A young one is left alone, or peers arriving together would evict
+    // each other in turn and none would finish.
+    const bool young = !timers::reached(now, h.started + 2 * ep.s_.settings.retransmit.initial_ms);
+    if (!half_open || young || ep.s_.peers[h.peer].app_known) continue;
+    if (oldest == kNoSlot || (now - h.started) > (now - ep.s_.handshakes[oldest].started)) oldest = i;
+  }
+  if (oldest == kNoSlot) return false;
+  ++ep.counters_.drops.no_resources;
+  log(ep, "half-open handshake evicted", Error::kBufferTooSmall);
+  const uint8_t peer = ep.s_.handshakes[oldest].peer;
+  handshake_release(ep, oldest);
+  peer_release(ep, peer);
+  return true;
+}
+
 void EndpointAccess::on_message_1(Ep& ep, ConstByteSpan m1, const LinkAddr& from, uint32_t now) noexcept {
-    ConstByteSpan g_x;
+  ConstByteSpan g_x;
   int c_i = -1;
   if (!peek_message_1(m1, g_x, c_i)) {
     ++ep.counters_.drops.malformed;
@@ -308,15 +334,25 @@ void EndpointAccess::on_message_1(Ep& ep, ConstByteSpan m1, const LinkAddr& from
   }
   uint8_t index = target;
   uint8_t peer = kNoSlot;
-  if (index == kNoSlot) {
+  for (int attempt = 0; attempt < 2 && index == kNoSlot; ++attempt) {
     peer = peer_alloc(ep, from, false, c_i);
     index = peer == kNoSlot ? kNoSlot : handshake_alloc(ep, false, peer);
     if (index == kNoSlot) {
       if (peer != kNoSlot) peer_release(ep, peer);
-      ++ep.counters_.drops.no_resources;
-      return;
+      // Full: like a SYN cache, the oldest half-open responder handshake
+      // that the application never saw gives way. message_1 is not
+      // authenticated, so a full pool must not lock genuine peers out for
+      // a whole timeout (the key-knowledge MAC keeps junk out earlier).
+      if (attempt == 0 && !evict_half_open(ep, now)) break;
     }
+  }
+  if (index == kNoSlot) {
+    ++ep.counters_.drops.no_resources;
+    return;
+  }
+  if (target == kNoSlot) {
     ep.s_.peers[peer].handshake = index;
+    ep.s_.handshakes[index].started = now;
   }
   HandshakeSlot& h = ep.s_.handshakes[index];
   peer = h.peer;
@@ -452,7 +488,7 @@ void EndpointAccess::on_edhoc(Ep& ep, const Frame& f, ConstByteSpan message, con
 // --- The public-key steps, one per poll() ------------------------------------------
 
 void EndpointAccess::count_drop(Ep& ep, Error e) noexcept {
-  if (e == Error::kAuthFailed) {
+  if (e == Error::kAuthFailed || e == Error::kUnknownCredential) {
     ++ep.counters_.drops.auth_fail;
   } else {
     ++ep.counters_.drops.malformed;
@@ -542,7 +578,11 @@ bool EndpointAccess::handshake_step(Ep& ep, uint32_t now) noexcept {
           return true;
         }
         if (!ep.s_.platform.lookup(ep.s_.platform.user, info.id_cred_r, h.peer_cred)) {
-          handshake_fail(ep, index, HandshakeFailure::kVerification, Error::kUnknownCredential);
+          // Not yet authenticated: a forged message_2 can name any kid. Wait
+          // for the genuine one; the failure report says why if none comes.
+          count_drop(ep, Error::kUnknownCredential);
+          h.last_failure = Error::kUnknownCredential;
+          h.step = HandshakeStep::kAwaitMessage2;
           return true;
         }
         p.peer_id = info.c_r.view()[0];
@@ -554,6 +594,7 @@ bool EndpointAccess::handshake_step(Ep& ep, uint32_t now) noexcept {
         const Error e = initiator(h).verify_message_2(h.peer_cred);
         if (!ok(e)) {
           count_drop(ep, e);
+          h.last_failure = e;
           h.step = HandshakeStep::kAwaitMessage2;
           return true;
         }
@@ -604,6 +645,7 @@ bool EndpointAccess::handshake_step(Ep& ep, uint32_t now) noexcept {
         if (ok(e)) e = responder(h).verify_message_3(h.peer_cred);
         if (!ok(e)) {
           count_drop(ep, e);
+          h.last_failure = e;
           h.rx_len = 0;
           h.rx_record_len = 0;
           h.step = HandshakeStep::kAwaitMessage3;

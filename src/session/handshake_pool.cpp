@@ -34,6 +34,7 @@ uint8_t EndpointAccess::handshake_alloc(Ep& ep, bool initiator, uint8_t peer) no
     h.rto = ep.s_.settings.retransmit.initial_ms;
     timers::cancel_all(h.timers);
     h.last_peer_error = 0;
+    h.last_failure = Error::kOk;
     h.rx_len = 0;
     h.rx_record_len = 0;
     h.flight_len = 0;

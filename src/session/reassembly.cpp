@@ -23,7 +23,8 @@ void reassembly_reset(detail::Reassembly& r) noexcept {
 
 Error reassembly_add(detail::Reassembly& r, uint8_t kind, uint16_t total, uint16_t offset,
                      ConstByteSpan bytes) noexcept {
-  if (total == 0 || total > sizeof(r.buf) || bytes.empty() || offset >= total || bytes.size() > size_t{total} - offset) {
+  if (total == 0 || total > sizeof(r.buf) || bytes.empty() || offset >= total ||
+      bytes.size() > size_t{total} - offset) {
     return Error::kMalformed;
   }
   if (r.total != 0 && (r.total != total || r.kind != kind)) return Error::kMalformed;

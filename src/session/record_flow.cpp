@@ -80,9 +80,8 @@ Error EndpointAccess::send_control(Ep& ep, uint8_t index, wire::RecordControl ty
     ts.seq = sealed.seq;
     ts.order = ep.s_.next_order++;
     ts.resend_at = now + timers::jittered(ts.rto, ep.s_.settings.retransmit);
-    ts.state = static_cast<uint8_t>(transmit(ep, to, ConstByteSpan(ts.bytes, ts.len)) == TxResult::kSent
-                                        ? TxState::kAwaitAck
-                                        : TxState::kUnsent);
+    ts.state = static_cast<uint8_t>(
+        transmit(ep, to, ConstByteSpan(ts.bytes, ts.len)) == TxResult::kSent ? TxState::kAwaitAck : TxState::kUnsent);
     return Error::kOk;
   }
 
@@ -108,7 +107,8 @@ Error EndpointAccess::send_control(Ep& ep, uint8_t index, wire::RecordControl ty
 void EndpointAccess::on_ack(Ep& ep, uint8_t index, ConstByteSpan payload) noexcept {
   PeerSlot& p = ep.s_.peers[index];
   if (payload.size() == 1) return;  // proof of life only
-  if (payload.size() < 1 + wire::kAckBitmapLen + 1 || payload.size() > 1 + wire::kAckBitmapLen + wire::kRecordMaxPsnLen) {
+  if (payload.size() < 1 + wire::kAckBitmapLen + 1 ||
+      payload.size() > 1 + wire::kAckBitmapLen + wire::kRecordMaxPsnLen) {
     ++ep.counters_.drops.malformed;
     return;
   }
@@ -123,8 +123,8 @@ void EndpointAccess::on_ack(Ep& ep, uint8_t index, ConstByteSpan payload) noexce
     if (t.state != static_cast<uint8_t>(TxState::kAwaitAck) && t.state != static_cast<uint8_t>(TxState::kRiding)) {
       continue;
     }
-    const bool acked = t.seq == largest ||
-                       (t.seq < largest && largest - t.seq <= 32 && ((bitmap >> (largest - t.seq - 1)) & 1u) != 0);
+    const bool acked =
+        t.seq == largest || (t.seq < largest && largest - t.seq <= 32 && ((bitmap >> (largest - t.seq - 1)) & 1u) != 0);
     if (!acked) continue;
     const uint8_t control = t.control;
     const uint16_t message = t.message;

@@ -43,22 +43,22 @@ TEST(Frame, EdhocLayouts) {
 
 TEST(Frame, MalformedTable) {
   const std::vector<Bytes> bad = {
-      {},                              // empty
-      {0x00},                          // kind 0
-      {0x01},                          // message_1 without a body
-      {0x02},                          // no cid
-      {0x02, 0x05},                    // cid, no body
-      {0x06, 0x05, 0x01},              // kind 6 is not EDHOC
-      {0x07, 0x05, 0x01},              // kind 7
-      {0x09, 0x41, 0xAA},              // record flag on message_1
-      {0x0A, 0x05, 0x41, 0xAA},        // record flag on message_2
-      {0x0B, 0x05, 0x42, 0xAA, 0xBB},  // record flag, no record
-      {0x0B, 0x05, 0x42, 0xAA},        // bstr longer than the frame
-      {0x0B, 0x05, 0x42, 0xAA, 0xBB, 0x05},  // what follows is not a record
-      {0x0B, 0x05, 0x01, 0x88, 0x00},  // message_3 not a bstr
-      {0x1B, 0x05, 0x00, 0x10, 0x00, 0xAA},  // fragment with the record flag
-      {0x40, 0x00},                    // bits 6/5 set
-      {0x12, 0x05, 0x00, 0x20},        // fragment header, no bytes
+      {},                                          // empty
+      {0x00},                                      // kind 0
+      {0x01},                                      // message_1 without a body
+      {0x02},                                      // no cid
+      {0x02, 0x05},                                // cid, no body
+      {0x06, 0x05, 0x01},                          // kind 6 is not EDHOC
+      {0x07, 0x05, 0x01},                          // kind 7
+      {0x09, 0x41, 0xAA},                          // record flag on message_1
+      {0x0A, 0x05, 0x41, 0xAA},                    // record flag on message_2
+      {0x0B, 0x05, 0x42, 0xAA, 0xBB},              // record flag, no record
+      {0x0B, 0x05, 0x42, 0xAA},                    // bstr longer than the frame
+      {0x0B, 0x05, 0x42, 0xAA, 0xBB, 0x05},        // what follows is not a record
+      {0x0B, 0x05, 0x01, 0x88, 0x00},              // message_3 not a bstr
+      {0x1B, 0x05, 0x00, 0x10, 0x00, 0xAA},        // fragment with the record flag
+      {0x40, 0x00},                                // bits 6/5 set
+      {0x12, 0x05, 0x00, 0x20},                    // fragment header, no bytes
       {0x12, 0x05, 0x00, 0x00, 0x00, 0xAA},        // total 0
       {0x12, 0x05, 0x00, 0x20, 0x02, 0xAA},        // offset 2 of total 2
       {0x12, 0x05, 0x00, 0x20, 0x01, 0xAA, 0xBB},  // runs past total
@@ -107,18 +107,18 @@ TEST(Reassembly, EdgeCases) {
     Error want;
   };
   const std::vector<Step> steps = {
-      {2, 10, 4, {5, 6, 7}, Error::kNeedMore},         // middle first
-      {2, 10, 4, {5, 6, 7}, Error::kReplay},           // exact duplicate
-      {2, 10, 5, {6}, Error::kReplay},                 // inside what we have
-      {2, 10, 3, {4, 9}, Error::kMalformed},           // overlap that disagrees
-      {2, 11, 0, {1}, Error::kMalformed},              // another total
-      {3, 10, 0, {1}, Error::kMalformed},              // another kind
-      {2, 10, 9, {10, 11}, Error::kMalformed},         // past the end
-      {2, 0, 0, {1}, Error::kMalformed},               // total 0
-      {2, 300, 0, {1}, Error::kMalformed},             // larger than the buffer
-      {2, 10, 3, {4, 5, 6, 7, 8}, Error::kNeedMore},   // overlap that agrees, new bytes
+      {2, 10, 4, {5, 6, 7}, Error::kNeedMore},        // middle first
+      {2, 10, 4, {5, 6, 7}, Error::kReplay},          // exact duplicate
+      {2, 10, 5, {6}, Error::kReplay},                // inside what we have
+      {2, 10, 3, {4, 9}, Error::kMalformed},          // overlap that disagrees
+      {2, 11, 0, {1}, Error::kMalformed},             // another total
+      {3, 10, 0, {1}, Error::kMalformed},             // another kind
+      {2, 10, 9, {10, 11}, Error::kMalformed},        // past the end
+      {2, 0, 0, {1}, Error::kMalformed},              // total 0
+      {2, 300, 0, {1}, Error::kMalformed},            // larger than the buffer
+      {2, 10, 3, {4, 5, 6, 7, 8}, Error::kNeedMore},  // overlap that agrees, new bytes
       {2, 10, 0, {1, 2, 3}, Error::kNeedMore},
-      {2, 10, 8, {9, 10}, Error::kOk},                 // complete
+      {2, 10, 8, {9, 10}, Error::kOk},  // complete
   };
   detail::Reassembly r{};
   for (size_t i = 0; i < steps.size(); ++i) {

@@ -136,7 +136,8 @@ class Net {
   }
 
   // Runs until `until` returns true or the time limit passes. Returns whether `until` held.
-  bool run(uint32_t limit_ms, const std::function<bool()>& until = [] { return false; }) {
+  bool run(
+      uint32_t limit_ms, const std::function<bool()>& until = [] { return false; }) {
     const uint32_t end = now_ + limit_ms;
     for (int guard = 0; guard < 2000000; ++guard) {
       if (until()) return true;
