@@ -58,16 +58,29 @@ inline constexpr size_t kMaxKidLen = 8;
 inline constexpr size_t kMaxSuites = 8;  ///< entries in SUITES_I / SUITES_R
 
 /// A connection identifier: intrinsically a byte string (§3.3), sent as a
-/// one-byte CBOR int when it is one.
-struct ConnId {
-  uint8_t len = 0;
-  uint8_t bytes[kMaxConnIdLen] = {};
-
+/// one-byte CBOR int when it is one. The empty string h'' (wire byte 0x40)
+/// is a valid identifier. The members are private so that no ConnId can hold
+/// more than kMaxConnIdLen bytes: a default-constructed one, or one built
+/// from too many bytes, is "not set", and every entry point refuses it.
+class ConnId {
+ public:
+  constexpr ConnId() noexcept = default;
+  /// `b` as an identifier, h'' included; not set when b is longer than kMaxConnIdLen.
   static ConnId from_bytes(ConstByteSpan b) noexcept;
-  /// The identifier whose wire form is the CBOR int v (-24..23), e.g. -24 -> 0x37.
+  /// The identifier whose wire form is the CBOR int v (-24..23), e.g. -24 -> 0x37;
+  /// not set for any other v.
   static ConnId from_int(int8_t v) noexcept;
-  ConstByteSpan view() const noexcept { return ConstByteSpan(bytes, len); }
+  bool is_set() const noexcept { return set_; }
+  size_t size() const noexcept { return len_; }
+  /// The byte-string form (the OSCORE Sender/Recipient ID); empty when not set.
+  ConstByteSpan view() const noexcept { return ConstByteSpan(bytes_, len_); }
   bool operator==(const ConnId& o) const noexcept;
+  bool operator!=(const ConnId& o) const noexcept { return !(*this == o); }
+
+ private:
+  uint8_t len_ = 0;  // invariant: len_ <= kMaxConnIdLen, and 0 when !set_
+  bool set_ = false;
+  uint8_t bytes_[kMaxConnIdLen] = {};
 };
 
 /// The local party's authentication material for one handshake. The spans

@@ -37,21 +37,21 @@ const Suite* find_suite(int64_t id) noexcept {
 ConnId ConnId::from_bytes(ConstByteSpan b) noexcept {
   ConnId c;
   if (b.size() > kMaxConnIdLen) return c;
-  c.len = static_cast<uint8_t>(b.size());
-  for (size_t i = 0; i < b.size(); ++i) c.bytes[i] = b[i];
+  c.set_ = true;
+  c.len_ = static_cast<uint8_t>(b.size());
+  for (size_t i = 0; i < b.size(); ++i) c.bytes_[i] = b[i];
   return c;
 }
 
 ConnId ConnId::from_int(int8_t v) noexcept {
-  ConnId c;
-  if (v < -24 || v > 23) return c;
-  c.len = 1;
-  c.bytes[0] = v >= 0 ? static_cast<uint8_t>(v) : static_cast<uint8_t>(0x20 + (-1 - v));
-  return c;
+  if (v < -24 || v > 23) return ConnId();
+  const uint8_t b = v >= 0 ? static_cast<uint8_t>(v) : static_cast<uint8_t>(0x20 + (-1 - v));
+  return from_bytes(ConstByteSpan(&b, 1));
 }
 
 bool ConnId::operator==(const ConnId& o) const noexcept {
-  return len == o.len && std::memcmp(bytes, o.bytes, len) == 0;  // identifiers are public
+  // Identifiers are public, so memcmp is fine; len_ is bounded by construction.
+  return set_ == o.set_ && len_ == o.len_ && std::memcmp(bytes_, o.bytes_, len_) == 0;
 }
 
 namespace detail {
@@ -353,9 +353,12 @@ Error Handshake::accept_plaintext(ConstByteSpan pt, size_t sig_len, ConnId* c_r)
   uint8_t kid[kMaxKidLen];
   size_t kid_len = 0;
   if (c_r != nullptr) {
+    uint8_t bytes[kMaxConnIdLen];
     size_t len = 0;
-    HUSH_TRY(read_id(dec, kMaxConnIdLen, id.bytes, len));
-    id.len = static_cast<uint8_t>(len);
+    HUSH_TRY(read_id(dec, kMaxConnIdLen, bytes, len));
+    id = ConnId::from_bytes(ConstByteSpan(bytes, len));
+    // C_R = C_I would give both sides the same OSCORE Recipient ID (§3.3.3).
+    if (id == c_i_) return Error::kMalformed;
   }
   HUSH_TRY(read_id_cred(dec, id_cred_raw, is_kid, kid, kid_len));
   HUSH_TRY(dec.read_bstr(sig));

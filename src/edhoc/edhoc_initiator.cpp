@@ -18,7 +18,7 @@ Error Initiator::prepare_message_1(const Message1Params& p, ByteSpan out, size_t
   if (phase_ != Phase::kStart) return Error::kInvalidState;
   const auto m = static_cast<unsigned>(p.method);
   if (m > 3 || !config::method_enabled(m)) return Error::kUnsupportedMethod;
-  if (p.suites_i.empty() || p.suites_i.size() > kMaxSuites || p.c_i.len == 0) return Error::kInvalidArgument;
+  if (p.suites_i.empty() || p.suites_i.size() > kMaxSuites || !p.c_i.is_set()) return Error::kInvalidArgument;
   const Suite* suite = find_suite(p.suites_i[p.suites_i.size() - 1]);
   if (suite == nullptr) return Error::kUnsupported;
 

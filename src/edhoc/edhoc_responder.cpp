@@ -33,10 +33,10 @@ Error Responder::process_message_1(ConstByteSpan message_1, Message1Info& info) 
   HUSH_TRY(detail::read_suites(dec, suites, n_suites));
   ConstByteSpan g_x;
   HUSH_TRY(dec.read_bstr(g_x));
-  ConnId c_i;
+  uint8_t c_i_bytes[kMaxConnIdLen];
   size_t c_len = 0;
-  HUSH_TRY(detail::read_id(dec, kMaxConnIdLen, c_i.bytes, c_len));
-  c_i.len = static_cast<uint8_t>(c_len);
+  HUSH_TRY(detail::read_id(dec, kMaxConnIdLen, c_i_bytes, c_len));
+  const ConnId c_i = ConnId::from_bytes(ConstByteSpan(c_i_bytes, c_len));
   const ConstByteSpan ead_1 = dec.rest();
   HUSH_TRY(detail::check_ead(ead_1, settings_));
 
@@ -102,7 +102,8 @@ Error Responder::prepare_message_2(const LocalCredential& cred_r, const ConnId& 
                                    size_t& out_len, ConstByteSpan test_ephemeral) noexcept {
   if constexpr (!config::kResponder) return Error::kUnsupported;
   if (phase_ != Phase::kReceivedMessage1) return Error::kInvalidState;
-  if (c_r.len == 0) return Error::kInvalidArgument;
+  // C_R = C_I would give both sides the same OSCORE Recipient ID (§3.3.3).
+  if (!c_r.is_set() || c_r == c_i_) return Error::kInvalidArgument;
   HUSH_TRY(detail::check_ead(ead_2, settings_));
   const ByteSpan scratch = work_;
 

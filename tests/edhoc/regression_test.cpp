@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+// Regression tests for the EDHOC findings of issue 11, one (or a few) per
+// finding; docs/SECURITY.md cites them by name.
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "edhoc_script.h"
+#include "hush/edhoc.h"
+
+namespace hush::edhoc {
+namespace {
+
+using namespace test;
+
+// Finding 6: a ConnId cannot hold more than kMaxConnIdLen bytes, so no entry
+// point can read past its array (run under ASan in CI).
+TEST(EdhocRegression, ConnIdLongerThanSevenBytesCannotBeBuiltOrUsed) {
+  static_assert(!std::is_aggregate_v<ConnId>, "a ConnId must be built through from_bytes/from_int");
+  for (size_t n : {size_t{8}, size_t{255}}) {
+    SCOPED_TRACE(n);
+    const std::vector<uint8_t> long_id(n, 0xA5);
+    const ConnId c = ConnId::from_bytes(ConstByteSpan(long_id.data(), long_id.size()));
+    EXPECT_FALSE(c.is_set());
+    EXPECT_EQ(c.size(), 0u);
+    EXPECT_TRUE(c.view().empty());
+    EXPECT_TRUE(c == ConnId());
+
+    Script run(3, 0);
+    run.c_i = c;
+    EXPECT_EQ(run.step1(), Error::kInvalidArgument);
+    EXPECT_EQ(run.ini.phase(), Phase::kStart);
+    run.c_i = ConnId::from_int(-24);
+    ASSERT_EQ(run.step1(), Error::kOk);
+    run.c_r = c;
+    EXPECT_EQ(run.step2(), Error::kInvalidArgument);
+    EXPECT_EQ(run.res.phase(), Phase::kReceivedMessage1);
+  }
+  // Seven bytes is the largest identifier.
+  const uint8_t seven[7] = {1, 2, 3, 4, 5, 6, 7};
+  EXPECT_EQ(ConnId::from_bytes(ConstByteSpan(seven)).size(), 7u);
+}
+
+// Finding 11: h'' (wire byte 0x40) is a valid C_I and C_R, sent and received.
+TEST(EdhocRegression, EmptyConnIdIsAcceptedAsCiAndCrByBothEngines) {
+  const ConnId empty = ConnId::from_bytes(ConstByteSpan());
+  ASSERT_TRUE(empty.is_set());
+  EXPECT_FALSE(empty == ConnId());
+
+  Script as_c_i(3, 0);
+  as_c_i.c_i = empty;
+  ASSERT_EQ(as_c_i.all(), Error::kOk);
+  EXPECT_EQ(as_c_i.m1.back(), 0x40);
+  EXPECT_TRUE(as_c_i.res.c_i() == empty);
+  EXPECT_TRUE(as_c_i.ini.c_i() == empty);
+  expect_same_keys(as_c_i);
+
+  Script as_c_r(3, 2);
+  as_c_r.c_r = empty;
+  ASSERT_EQ(as_c_r.all(), Error::kOk);
+  EXPECT_TRUE(as_c_r.ini.c_r() == empty);
+  EXPECT_TRUE(as_c_r.res.c_r() == empty);
+  expect_same_keys(as_c_r);
+}
+
+// Finding 5: C_R = C_I is refused by the Responder choosing it and by the
+// Initiator receiving it (RFC 9528 §3.3.3).
+TEST(EdhocRegression, CrEqualToCiIsRejectedByBothRoles) {
+  Script own(3, 0);
+  ASSERT_EQ(own.step1(), Error::kOk);
+  own.c_r = own.c_i;
+  EXPECT_EQ(own.step2(), Error::kInvalidArgument);
+  EXPECT_EQ(own.res.phase(), Phase::kReceivedMessage1);
+
+  // PLAINTEXT_2 starts with C_R right after the bstr head and G_Y; flipping
+  // the ciphertext bit turns C_R = -8 (0x27) into -24 (0x37), which is C_I.
+  Script run(3, 0);
+  ASSERT_EQ(run.step1(), Error::kOk);
+  ASSERT_EQ(run.step2(), Error::kOk);
+  Bytes same = run.m2;
+  same[2 + 32] ^= 0x27 ^ 0x37;
+  Message2Info info;
+  EXPECT_EQ(run.ini.process_message_2(view(same), info), Error::kMalformed);
+  EXPECT_EQ(run.ini.phase(), Phase::kSentMessage1);
+  ASSERT_EQ(run.recv2(run.m2), Error::kOk);
+}
+
+}  // namespace
+}  // namespace hush::edhoc
