@@ -17,9 +17,11 @@
 // A message that fails to process or verify leaves the engine waiting for
 // that message again, so a forged or corrupted message on a hostile radio
 // does not kill a genuine handshake; the caller decides whether to keep
-// waiting or abort(). A decrypted message_2/3 that was never verified gives
-// way to the next candidate. Only a local failure (a crypto backend error)
-// makes the engine fail for good.
+// waiting or abort(). A decrypted message_2/3 that was not yet verified
+// stays pending until verify_message_2/3 or until another candidate has been
+// decrypted and parsed; a frame that fails earlier, or an EDHOC error
+// message, leaves it and the phase as they were. Only a local failure (a
+// crypto backend error) makes the engine fail for good.
 //
 // Spans handed out in Message2Info / Message3Info and by process_message_4
 // point into the engine's work buffer and stay valid until the next call.
@@ -218,9 +220,14 @@ class Handshake {
   void trace(TraceId id, ConstByteSpan v) const noexcept;
   void wipe_secrets() noexcept;
   void wipe_plaintext() noexcept;
-  // PLAINTEXT_2/3 in work_: parsed, checked and, only if all is well,
+  // Where a received PLAINTEXT_2/3 of n <= work_.size() / 2 bytes is
+  // decrypted: the tail of work_, so that a pending candidate at the front
+  // survives until the new one has been accepted.
+  ByteSpan candidate_area(size_t n) noexcept { return work_.subspan(work_.size() - n, n); }
+  // PLAINTEXT_2/3 in candidate_area(): parsed, checked and, only if all is
+  // well, moved to the front of work_ (replacing any earlier candidate) and
   // recorded for the verify step. `c_r` is non-null for PLAINTEXT_2.
-  Error accept_plaintext(ConstByteSpan pt, size_t sig_len, ConnId* c_r) noexcept;
+  Error accept_plaintext(ByteSpan pt, size_t sig_len, ConnId* c_r) noexcept;
   // PRK_out and PRK_exporter from PRK_4e3m and TH_4, then kCompleted.
   Error complete(const uint8_t* prk_4e3m, const uint8_t* th_4, ByteSpan scratch) noexcept;
 

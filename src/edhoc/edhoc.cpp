@@ -345,8 +345,8 @@ void Handshake::reset() noexcept {
   message_4_done_ = false;
 }
 
-Error Handshake::accept_plaintext(ConstByteSpan pt, size_t sig_len, ConnId* c_r) noexcept {
-  cbor::Decoder dec(pt);
+Error Handshake::accept_plaintext(ByteSpan pt, size_t sig_len, ConnId* c_r) noexcept {
+  cbor::Decoder dec{ConstByteSpan(pt)};
   ConnId id;
   ConstByteSpan id_cred_raw, sig;
   bool is_kid = false;
@@ -385,6 +385,10 @@ Error Handshake::accept_plaintext(ConstByteSpan pt, size_t sig_len, ConnId* c_r)
     std::memcpy(peer_id_cred_map_ + 3, kid, kid_len);
     peer_id_cred_map_len_ = static_cast<uint8_t>(3 + kid_len);
   }
+  // The offsets are relative, so they hold at the front as well; the old
+  // candidate and the tail copy go.
+  std::memmove(work_.data(), pt.data(), pt.size());
+  ct::wipe(work_.subspan(pt.size()));
   return Error::kOk;
 }
 

@@ -78,17 +78,14 @@ Error Initiator::prepare_message_1(const Message1Params& p, ByteSpan out, size_t
 
 Error Initiator::process_message_2(ConstByteSpan message_2, Message2Info& info) noexcept {
   if constexpr (!config::kInitiator) return Error::kUnsupported;
-  // A message_2 that was decrypted but not yet verified (say, its ID_CRED_R
-  // is unknown) gives way to the next candidate.
-  if (phase_ == Phase::kReceivedMessage2) {
-    wipe_plaintext();
-    phase_ = Phase::kSentMessage1;
-  }
-  if (phase_ != Phase::kSentMessage1) return Error::kInvalidState;
+  // A decrypted but unverified message_2 (say, its ID_CRED_R is still being
+  // looked up) stays pending until another one passes accept_plaintext; an
+  // unauthenticated frame that fails earlier must not cost us the genuine one.
+  if (phase_ != Phase::kSentMessage1 && phase_ != Phase::kReceivedMessage2) return Error::kInvalidState;
   if (looks_like_error(message_2)) {
     PeerError pe;
     HUSH_TRY(parse_error(message_2, pe));
-    peer_error_ = pe;
+    peer_error_ = pe;  // reported only: an error message never changes the handshake state
     return pe.code == static_cast<int64_t>(wire::ErrCode::kWrongSelectedSuite) ? Error::kWrongSelectedSuite
                                                                                : Error::kPeerError;
   }
@@ -101,9 +98,9 @@ Error Initiator::process_message_2(ConstByteSpan message_2, Message2Info& info) 
   if (g_y_ct.size() <= crypto::kCoordLen) return Error::kMalformed;
   const ConstByteSpan g_y = g_y_ct.first(crypto::kCoordLen);
   const ConstByteSpan ct2 = g_y_ct.subspan(crypto::kCoordLen);
-  if (ct2.size() > work_.size() / 2) return Error::kInvalidLength;  // half stays for scratch
-  const ByteSpan pt = work_.first(ct2.size());
-  const ByteSpan scratch = work_.subspan(ct2.size());
+  if (ct2.size() > work_.size() / 2) return Error::kInvalidLength;  // half stays for a pending candidate
+  const ByteSpan pt = candidate_area(ct2.size());
+  uint8_t kdf_info[detail::kThInfoLen];
 
   // G_XY, TH_2, PRK_2e
   uint8_t g_xy[crypto::kCoordLen];
@@ -114,14 +111,14 @@ Error Initiator::process_message_2(ConstByteSpan message_2, Message2Info& info) 
   if (ok(e)) e = crypto::hkdf_extract(ConstByteSpan(th2), ConstByteSpan(g_xy), prk_2e);
   ct::wipe_object(g_xy);
   // KEYSTREAM_2 = EDHOC_KDF(PRK_2e, 0, TH_2, plaintext_length); PLAINTEXT_2 = CIPHERTEXT_2 XOR KEYSTREAM_2
-  if (ok(e)) e = detail::kdf_th(prk_2e, wire::KdfLabel::kKeystream2, th2, pt, scratch);
+  if (ok(e)) e = detail::kdf_th(prk_2e, wire::KdfLabel::kKeystream2, th2, pt, ByteSpan(kdf_info));
   if (ok(e)) {
     for (size_t i = 0; i < pt.size(); ++i) pt[i] = static_cast<uint8_t>(pt[i] ^ ct2[i]);
   }
 
   // PLAINTEXT_2 = (C_R, ID_CRED_R / bstr / -24..23, Signature_or_MAC_2, ? EAD_2)
   ConnId c_r;
-  if (ok(e)) e = accept_plaintext(ConstByteSpan(pt), detail::sig_or_mac_len(true, method_, *suite_), &c_r);
+  if (ok(e)) e = accept_plaintext(pt, detail::sig_or_mac_len(true, method_, *suite_), &c_r);
   if (!ok(e)) {
     ct::wipe(pt);
     ct::wipe_object(prk_2e);

@@ -15,6 +15,10 @@ namespace hush::edhoc::detail {
 /// Largest wire form of a connection identifier or kid: bstr head + bytes.
 inline constexpr size_t kMaxIdWireLen = 1 + kMaxKidLen;
 
+/// Largest info of EDHOC_KDF(PRK, label, TH, length) for label <= 23 and
+/// length < 2^16: label, bstr head, TH, length.
+inline constexpr size_t kThInfoLen = 1 + 2 + crypto::kHashLen + 3;
+
 /// bstr-repr (§3.3.2): a one-byte string that is a one-byte CBOR int goes as
 /// that int, anything else as a bstr. Returns the wire length.
 size_t encode_id(ConstByteSpan id, uint8_t (&out)[kMaxIdWireLen]) noexcept;

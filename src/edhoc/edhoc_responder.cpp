@@ -206,15 +206,13 @@ Error Responder::prepare_message_2(const LocalCredential& cred_r, const ConnId& 
 
 Error Responder::process_message_3(ConstByteSpan message_3, Message3Info& info) noexcept {
   if constexpr (!config::kResponder) return Error::kUnsupported;
-  if (phase_ == Phase::kReceivedMessage3) {  // an unverified candidate gives way to the next
-    wipe_plaintext();
-    phase_ = Phase::kSentMessage2;
-  }
-  if (phase_ != Phase::kSentMessage2) return Error::kInvalidState;
+  // A decrypted but unverified message_3 stays pending until another one
+  // passes accept_plaintext; an unauthenticated frame changes nothing.
+  if (phase_ != Phase::kSentMessage2 && phase_ != Phase::kReceivedMessage3) return Error::kInvalidState;
   if (looks_like_error(message_3)) {
     PeerError pe;
     HUSH_TRY(parse_error(message_3, pe));
-    peer_error_ = pe;
+    peer_error_ = pe;  // reported only: an error message never changes the handshake state
     return Error::kPeerError;
   }
   cbor::Decoder dec(message_3);
@@ -223,12 +221,13 @@ Error Responder::process_message_3(ConstByteSpan message_3, Message3Info& info) 
   if (!dec.at_end()) return Error::kTrailingData;
   const size_t tag = crypto::tag_len(suite_->aead);
   if (ct3.size() < tag || ct3.size() - tag > work_.size() / 2) return Error::kInvalidLength;
-  const ByteSpan pt = work_.first(ct3.size() - tag);
+  const ByteSpan pt = candidate_area(ct3.size() - tag);
+  uint8_t kdf_info[detail::kThInfoLen];
   Error e = detail::seal_or_open(false, *suite_, prk_, th_, wire::KdfLabel::kK3, wire::KdfLabel::kIv3, ct3, pt,
-                                 work_.subspan(pt.size()));
+                                 ByteSpan(kdf_info));
 
   // PLAINTEXT_3 = (ID_CRED_I / bstr / -24..23, Signature_or_MAC_3, ? EAD_3)
-  if (ok(e)) e = accept_plaintext(ConstByteSpan(pt), detail::sig_or_mac_len(false, method_, *suite_), nullptr);
+  if (ok(e)) e = accept_plaintext(pt, detail::sig_or_mac_len(false, method_, *suite_), nullptr);
   if (!ok(e)) {
     ct::wipe(pt);
     return e;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "edhoc_script.h"
+#include "hex.h"
 #include "hush/edhoc.h"
 
 namespace hush::edhoc {
@@ -86,6 +87,53 @@ TEST(EdhocRegression, CrEqualToCiIsRejectedByBothRoles) {
   EXPECT_EQ(run.ini.process_message_2(view(same), info), Error::kMalformed);
   EXPECT_EQ(run.ini.phase(), Phase::kSentMessage1);
   ASSERT_EQ(run.recv2(run.m2), Error::kOk);
+}
+
+// Frames that are not an acceptable message_2/3: the one-byte bstr h'', two
+// forged EDHOC error messages, and a message that decodes but whose
+// plaintext does not parse.
+std::vector<Bytes> unauthenticated_frames(const Bytes& genuine) {
+  Bytes short_bstr = {0x58, static_cast<uint8_t>(genuine.size() - 3)};
+  short_bstr.insert(short_bstr.end(), genuine.begin() + 2, genuine.end() - 1);
+  if (genuine[0] != 0x58) short_bstr = {0x41, 0x00};
+  return {{0x40}, {0x01, 0x63, 'b', 'a', 'd'}, {0x02, 0x02}, short_bstr};
+}
+
+// Finding 2: a decrypted but unverified message_2 survives every frame that
+// does not itself pass accept_plaintext, and verifies afterwards.
+TEST(EdhocRegression, UnauthenticatedFrameKeepsPendingMessage2) {
+  Script run(3, 0);
+  ASSERT_EQ(run.step1(), Error::kOk);
+  ASSERT_EQ(run.step2(), Error::kOk);
+  Message2Info info;
+  ASSERT_EQ(run.ini.process_message_2(view(run.m2), info), Error::kOk);
+  for (const Bytes& frame : unauthenticated_frames(run.m2)) {
+    SCOPED_TRACE(host::to_hex(frame));
+    EXPECT_NE(run.ini.process_message_2(view(frame), info), Error::kOk);
+    EXPECT_EQ(run.ini.phase(), Phase::kReceivedMessage2);
+  }
+  EXPECT_EQ(run.ini.peer_error().code, 2);  // reported, not acted on
+  ASSERT_EQ(run.ini.verify_message_2(run.r.peer()), Error::kOk);
+  ASSERT_EQ(run.step3(), Error::kOk);
+  ASSERT_EQ(run.recv3(run.m3), Error::kOk);
+  expect_same_keys(run);
+}
+
+TEST(EdhocRegression, UnauthenticatedFrameKeepsPendingMessage3) {
+  Script run(0, 2);
+  ASSERT_EQ(run.step1(), Error::kOk);
+  ASSERT_EQ(run.step2(), Error::kOk);
+  ASSERT_EQ(run.recv2(run.m2), Error::kOk);
+  ASSERT_EQ(run.step3(), Error::kOk);
+  Message3Info info;
+  ASSERT_EQ(run.res.process_message_3(view(run.m3), info), Error::kOk);
+  for (const Bytes& frame : unauthenticated_frames(run.m3)) {
+    SCOPED_TRACE(host::to_hex(frame));
+    EXPECT_NE(run.res.process_message_3(view(frame), info), Error::kOk);
+    EXPECT_EQ(run.res.phase(), Phase::kReceivedMessage3);
+  }
+  ASSERT_EQ(run.res.verify_message_3(run.i.peer()), Error::kOk);
+  expect_same_keys(run);
 }
 
 }  // namespace
