@@ -191,8 +191,16 @@ class Handshake {
 
   /// EDHOC_Exporter(label, context, length) (§4.2.1), after completion.
   Error exporter(uint64_t label, ConstByteSpan context, ByteSpan out) noexcept;
-  /// EDHOC_KeyUpdate(context) (Appendix H): replaces PRK_out and PRK_exporter.
+  /// EDHOC_KeyUpdate(context) (Appendix H): replaces PRK_out and PRK_exporter
+  /// and wipes everything from which the old PRK_out could be recomputed: the
+  /// old PRK_out itself and K_4/IV_4 (message_4 is no longer possible after it).
   Error key_update(ConstByteSpan context) noexcept;
+  /// After completion the engine keeps only K_4/IV_4 (and TH_4, the AAD) for
+  /// the optional message_4, never PRK_4e3m. When the application knows that
+  /// no message_4 will be sent or received, this wipes them at once;
+  /// prepare_message_4/process_message_4 then return kInvalidState.
+  /// kInvalidState before completion.
+  Error skip_message_4() noexcept;
   /// OSCORE master secret (16 bytes) and salt (8 bytes) (Appendix A.1).
   Error oscore_secrets(uint8_t (&master_secret)[16], uint8_t (&master_salt)[wire::kOscoreMasterSaltLen]) noexcept;
 
@@ -228,8 +236,12 @@ class Handshake {
   // well, moved to the front of work_ (replacing any earlier candidate) and
   // recorded for the verify step. `c_r` is non-null for PLAINTEXT_2.
   Error accept_plaintext(ByteSpan pt, size_t sig_len, ConnId* c_r) noexcept;
-  // PRK_out and PRK_exporter from PRK_4e3m and TH_4, then kCompleted.
+  // PRK_out, PRK_exporter and K_4/IV_4 from PRK_4e3m and TH_4, then kCompleted.
   Error complete(const uint8_t* prk_4e3m, const uint8_t* th_4, ByteSpan scratch) noexcept;
+  // Seals or opens PLAINTEXT_4 with the K_4/IV_4 kept by complete().
+  Error message_4_aead(bool seal, ConstByteSpan in, ByteSpan out) noexcept;
+  // Wipes K_4/IV_4 and TH_4: message_4 is done or will not come.
+  void end_message_4() noexcept;
 
   ByteSpan work_;
   Settings settings_;
@@ -244,8 +256,8 @@ class Handshake {
   uint8_t g_x_[crypto::kCoordLen] = {};
   uint8_t g_y_[crypto::kCoordLen] = {};
   uint8_t h_msg1_[crypto::kHashLen] = {};  // H(message_1)
-  uint8_t th_[crypto::kHashLen] = {};      // TH_2, then TH_3, then TH_4
-  uint8_t prk_[crypto::kHashLen] = {};     // PRK_2e, then PRK_3e2m, then PRK_4e3m
+  uint8_t th_[crypto::kHashLen] = {};      // TH_2, then TH_3, then TH_4 until message_4 ends
+  uint8_t prk_[crypto::kHashLen] = {};     // PRK_2e, then PRK_3e2m, then K_4 || IV_4 until message_4 ends
   uint8_t prk_out_[crypto::kHashLen] = {};
   uint8_t prk_exporter_[crypto::kHashLen] = {};
   bool message_4_done_ = false;

@@ -252,15 +252,13 @@ Error Initiator::process_message_4(ConstByteSpan message_4, ConstByteSpan& ead_4
   const size_t tag = crypto::tag_len(suite_->aead);
   if (ct4.size() < tag || ct4.size() - tag > work_.size() / 2) return Error::kInvalidLength;
   const ByteSpan pt = work_.first(ct4.size() - tag);
-  Error e = detail::seal_or_open(false, *suite_, prk_, th_, wire::KdfLabel::kK4, wire::KdfLabel::kIv4, ct4, pt,
-                                 work_.subspan(work_.size() / 2));
+  Error e = message_4_aead(false, ct4, pt);
   if (ok(e)) e = detail::check_ead(pt, settings_);
   if (!ok(e)) {
     ct::wipe(pt);
     return e;
   }
-  message_4_done_ = true;
-  ct::wipe_object(prk_);                       // PRK_4e3m has no further use
+  end_message_4();
   pt_len_ = static_cast<uint16_t>(pt.size());  // EAD_4 stays readable until the next call
   ead_4 = ConstByteSpan(pt);
   return Error::kOk;

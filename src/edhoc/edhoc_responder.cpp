@@ -269,16 +269,14 @@ Error Responder::prepare_message_4(ConstByteSpan ead_4, ByteSpan out, size_t& ou
   if constexpr (!config::kResponder) return Error::kUnsupported;
   if (phase_ != Phase::kCompleted || message_4_done_) return Error::kInvalidState;
   HUSH_TRY(detail::check_ead(ead_4, settings_));
-  // message_4 = bstr(COSE_Encrypt0 ciphertext of PLAINTEXT_4 = ? EAD_4), K_4/IV_4 from PRK_4e3m and TH_4.
+  // message_4 = bstr(COSE_Encrypt0 ciphertext of PLAINTEXT_4 = ? EAD_4), with the K_4/IV_4 kept at completion.
   const size_t ct_len = ead_4.size() + crypto::tag_len(suite_->aead);
   const size_t head = cbor::head_size(ct_len);
   if (out.size() < head + ct_len) return Error::kBufferTooSmall;
-  HUSH_TRY(detail::seal_or_open(true, *suite_, prk_, th_, wire::KdfLabel::kK4, wire::KdfLabel::kIv4, ead_4,
-                                out.subspan(head, ct_len), work_));
+  HUSH_TRY(message_4_aead(true, ead_4, out.subspan(head, ct_len)));
   cbor::Encoder enc(out.first(head));
   enc.put_bstr_head(ct_len);
-  message_4_done_ = true;
-  ct::wipe_object(prk_);
+  end_message_4();
   out_len = head + ct_len;
   return Error::kOk;
 }

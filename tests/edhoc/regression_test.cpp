@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <map>
 #include <type_traits>
 #include <vector>
 
+#include "edhoc/edhoc_internal.h"
 #include "edhoc_script.h"
 #include "hex.h"
 #include "hush/edhoc.h"
@@ -16,6 +18,30 @@ namespace hush::edhoc {
 namespace {
 
 using namespace test;
+
+// Whether any 8-byte piece of `secret` occurs anywhere in `n` bytes at `p`:
+// an engine object (its work buffer included) or a work buffer.
+bool holds_any_piece(const void* p, size_t n, const Bytes& secret) {
+  const auto* bytes = static_cast<const uint8_t*>(p);
+  for (size_t piece = 0; piece + 8 <= secret.size(); piece += 8) {
+    for (size_t i = 0; i + 8 <= n; ++i) {
+      if (std::memcmp(bytes + i, secret.data() + piece, 8) == 0) return true;
+    }
+  }
+  return false;
+}
+
+template <typename Engine>
+bool holds(const Engine& engine, const Bytes& secret) {
+  return holds_any_piece(&engine, sizeof(engine), secret);
+}
+
+#if HUSH_EDHOC_TRACE
+using Traced = std::map<TraceId, Bytes>;
+void record(void* user, TraceId id, ConstByteSpan v) {
+  (*static_cast<Traced*>(user))[id] = Bytes(v.begin(), v.end());
+}
+#endif
 
 // Finding 6: a ConnId cannot hold more than kMaxConnIdLen bytes, so no entry
 // point can read past its array (run under ASan in CI).
@@ -134,6 +160,71 @@ TEST(EdhocRegression, UnauthenticatedFrameKeepsPendingMessage3) {
   }
   ASSERT_EQ(run.res.verify_message_3(run.i.peer()), Error::kOk);
   expect_same_keys(run);
+}
+
+// Finding 1: after completion neither engine keeps PRK_4e3m (only K_4/IV_4
+// for message_4), skip_message_4() wipes K_4/IV_4, and after key_update()
+// nothing from which the old PRK_out could be rebuilt is left in either
+// engine object, work buffer included.
+TEST(EdhocRegression, KeyUpdateWipesPrk4e3mAndOldPrkOut) {
+#if !HUSH_EDHOC_TRACE
+  GTEST_SKIP() << "needs HUSH_EDHOC_TRACE";
+#else
+  Script run(3, 0);
+  Traced ti, tr;
+  run.ini.set_trace(record, &ti);
+  run.res.set_trace(record, &tr);
+  ASSERT_EQ(run.step1(), Error::kOk);
+  ASSERT_EQ(run.step2(), Error::kOk);
+  ASSERT_EQ(run.recv2(run.m2), Error::kOk);
+  ASSERT_EQ(run.step3(), Error::kOk);
+  ASSERT_EQ(run.recv3(run.m3), Error::kOk);
+  const Bytes prk_4e3m = ti.at(TraceId::kPrk4e3m);
+  const Bytes th_4 = ti.at(TraceId::kTh4);
+  const Bytes prk_out = ti.at(TraceId::kPrkOut);
+  const Bytes prk_exporter = ti.at(TraceId::kPrkExporter);
+  ASSERT_EQ(prk_out, tr.at(TraceId::kPrkOut));
+  Bytes k_4(crypto::kAesKeyLen);
+  uint8_t scratch[64];
+  ASSERT_EQ(detail::kdf_th(prk_4e3m.data(), wire::KdfLabel::kK4, th_4.data(), ByteSpan(k_4.data(), k_4.size()),
+                           ByteSpan(scratch)),
+            Error::kOk);
+
+  EXPECT_FALSE(holds(run.ini, prk_4e3m));
+  EXPECT_FALSE(holds(run.res, prk_4e3m));
+  EXPECT_TRUE(holds(run.ini, k_4));  // the scan finds what is there
+  EXPECT_TRUE(holds(run.ini, prk_out));
+
+  // The Initiator knows no message_4 will come; the Responder still sends one.
+  ASSERT_EQ(run.ini.skip_message_4(), Error::kOk);
+  EXPECT_FALSE(holds(run.ini, k_4));
+  ASSERT_EQ(run.step4(), Error::kOk);
+  EXPECT_EQ(run.recv4(run.m4), Error::kInvalidState);
+  EXPECT_FALSE(holds(run.res, k_4));
+
+  const uint8_t ctx[] = {0xa0, 0x11};
+  ASSERT_EQ(run.ini.key_update(ConstByteSpan(ctx)), Error::kOk);
+  ASSERT_EQ(run.res.key_update(ConstByteSpan(ctx)), Error::kOk);
+  for (const Bytes* old : {&prk_4e3m, &prk_out, &prk_exporter, static_cast<const Bytes*>(&k_4)}) {
+    EXPECT_FALSE(holds(run.ini, *old));
+    EXPECT_FALSE(holds(run.res, *old));
+  }
+  EXPECT_NE(ti.at(TraceId::kPrkOut), prk_out);
+  expect_same_keys(run);
+
+  // key_update() also ends message_4 for an engine that never skipped it.
+  Script other(3, 0);
+  ASSERT_EQ(other.step1(), Error::kOk);
+  ASSERT_EQ(other.step2(), Error::kOk);
+  ASSERT_EQ(other.recv2(other.m2), Error::kOk);
+  ASSERT_EQ(other.step3(), Error::kOk);
+  ASSERT_EQ(other.recv3(other.m3), Error::kOk);
+  ASSERT_EQ(other.res.key_update(ConstByteSpan(ctx)), Error::kOk);
+  EXPECT_EQ(other.step4(), Error::kInvalidState);
+  EXPECT_EQ(other.ini.skip_message_4(), Error::kOk);
+  InitiatorBuffer<> fresh;
+  EXPECT_EQ(fresh.skip_message_4(), Error::kInvalidState);
+#endif
 }
 
 }  // namespace
