@@ -218,8 +218,13 @@ class Handshake {
 
  protected:
   Handshake(ByteSpan work, const Settings& settings) noexcept : work_(work), settings_(settings) {}
-  ~Handshake() {
+  // Wipes the work buffer too, which must therefore outlive the engine. An
+  // engine that owns its buffer calls release_work() from its own destructor,
+  // while the buffer is still alive, so that nothing here touches it.
+  ~Handshake() { reset(); }
+  void release_work() noexcept {
     reset();
+    work_ = ByteSpan();
   }
 
   ByteSpan scratch() noexcept {
@@ -270,6 +275,11 @@ class Handshake {
   bool pt_id_cred_is_kid_ = false;
   uint8_t peer_id_cred_map_[kMaxKidLen + 4] = {};  // {4: kid} rebuilt from a compact kid
   uint8_t peer_id_cred_map_len_ = 0;
+
+  // Responder: SUITES_I of a message_1 whose suite was refused, for
+  // suites_r(). Here rather than in Responder so that reset() clears it.
+  uint8_t offered_[kMaxSuites] = {};
+  uint8_t offered_len_ = 0;
 
 #if HUSH_EDHOC_TRACE
   TraceFn trace_fn_ = nullptr;
@@ -323,10 +333,6 @@ class Responder : public detail::Handshake {
   Error process_message_3(ConstByteSpan message_3, Message3Info& info) noexcept;
   Error verify_message_3(const PeerCredential& cred_i) noexcept;
   Error prepare_message_4(ConstByteSpan ead_4, ByteSpan out, size_t& out_len) noexcept;
-
- private:
-  uint8_t offered_[kMaxSuites] = {};  // SUITES_I of the rejected message_1
-  uint8_t offered_len_ = 0;
 };
 
 /// An Initiator that owns its work buffer.
@@ -335,6 +341,7 @@ class InitiatorBuffer : public Initiator {
  public:
   static_assert(N >= config::kMaxMessageLen + 64, "EDHOC work buffer too small");
   explicit InitiatorBuffer(const Settings& settings = Settings()) noexcept : Initiator(ByteSpan(buf_, N), settings) {}
+  ~InitiatorBuffer() { release_work(); }  // buf_ dies before the base destructor runs
 
  private:
   uint8_t buf_[N];
@@ -346,6 +353,7 @@ class ResponderBuffer : public Responder {
  public:
   static_assert(N >= config::kMaxMessageLen + 64, "EDHOC work buffer too small");
   explicit ResponderBuffer(const Settings& settings = Settings()) noexcept : Responder(ByteSpan(buf_, N), settings) {}
+  ~ResponderBuffer() { release_work(); }  // buf_ dies before the base destructor runs
 
  private:
   uint8_t buf_[N];

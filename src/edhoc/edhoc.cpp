@@ -233,6 +233,7 @@ Error compose_sig_or_mac(const AuthInput& in, const crypto::PrivateKey& key, Byt
   ct::wipe_object(mac);
   if (ok(e)) e = crypto::sign(in.suite->signing, key, ConstByteSpan(scratch.data(), len), out);
   if (ok(e)) out_len = crypto::kSignatureLen;
+  ct::wipe(scratch.data(), len);  // the Sig_structure ends with MAC_x
   return e;
 }
 
@@ -248,6 +249,7 @@ Error verify_sig_or_mac(const AuthInput& in, ConstByteSpan peer_public_key, Cons
     size_t len = 0;
     e = sig_structure(in, ConstByteSpan(mac, mac_len), scratch, len);
     if (ok(e)) e = crypto::verify(in.suite->signing, peer_public_key, ConstByteSpan(scratch.data(), len), received);
+    ct::wipe(scratch.data(), len);  // the Sig_structure ends with MAC_x
   }
   ct::wipe_object(mac);
   return e;
@@ -339,12 +341,15 @@ void Handshake::wipe_secrets() noexcept {
 
 void Handshake::abort() noexcept {
   wipe_secrets();
+  ct::wipe(work_);  // the plaintext, and anything a step left in scratch
   phase_ = Phase::kFailed;
 }
 
 void Handshake::reset() noexcept {
   wipe_secrets();
   ct::wipe(work_);
+  ct::wipe_object(offered_);
+  offered_len_ = 0;
   phase_ = Phase::kStart;
   suite_ = nullptr;
   c_i_ = ConnId();
@@ -426,6 +431,10 @@ Error Handshake::complete(const uint8_t* prk_4e3m, const uint8_t* th_4, ByteSpan
     trace(TraceId::kPrkOut, ConstByteSpan(prk_out_));
     trace(TraceId::kPrkExporter, ConstByteSpan(prk_exporter_));
     ct::wipe_object(eph_priv_);
+    // Nothing in the work buffer is needed after completion: no MAC,
+    // Sig_structure or plaintext stays behind.
+    ct::wipe(work_);
+    wipe_plaintext();
     phase_ = Phase::kCompleted;
   }
   ct::wipe_object(prk_out);

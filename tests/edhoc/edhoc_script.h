@@ -95,7 +95,10 @@ struct Script {
     HUSH_TRY(res.process_message_1(view(m1), info));
     uint8_t buf[300];
     size_t len = 0;
-    HUSH_TRY(res.prepare_message_2(r.local(), c_r, ead_2, buf, len));
+    Error e;
+    while ((e = res.prepare_message_2(r.local(), c_r, ead_2, buf, len)) == Error::kNeedMore) {
+    }
+    HUSH_TRY(e);
     m2 = out_bytes(buf, len);
     return Error::kOk;
   }

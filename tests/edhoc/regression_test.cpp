@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <map>
+#include <new>
 #include <type_traits>
 #include <vector>
 
@@ -224,6 +225,122 @@ TEST(EdhocRegression, KeyUpdateWipesPrk4e3mAndOldPrkOut) {
   EXPECT_EQ(other.ini.skip_message_4(), Error::kOk);
   InitiatorBuffer<> fresh;
   EXPECT_EQ(fresh.skip_message_4(), Error::kInvalidState);
+#endif
+}
+
+bool all_zero(const uint8_t* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] != 0) return false;
+  }
+  return true;
+}
+
+// Finding 7: with signatures on both sides (method 0, suite 2: ES256 on every
+// backend), no MAC_x, Sig_structure or plaintext stays in a work buffer after
+// a verify step, after completion or after abort().
+TEST(EdhocRegression, WorkBufferIsWipedAfterVerifyCompletionAndAbort) {
+  static uint8_t wi[kDefaultWorkLen], wr[kDefaultWorkLen];
+  Initiator ini{ByteSpan(wi)};
+  Responder res{ByteSpan(wr)};
+  Party pi(crypto::KeyType::kP256, 1, 0x2B), pr(crypto::KeyType::kP256, 2, 0x32);
+  Party impostor(crypto::KeyType::kP256, 1, 0x2B);
+  const uint8_t suite = 2;
+  Message1Params p;
+  p.method = Method::kSigSig;
+  p.suites_i = ConstByteSpan(&suite, 1);
+  p.c_i = ConnId::from_int(1);
+  uint8_t m1[300], m2[300], m3[300];
+  size_t n1 = 0, n2 = 0, n3 = 0;
+  ASSERT_EQ(ini.prepare_message_1(p, m1, n1), Error::kOk);
+  Message1Info i1;
+  ASSERT_EQ(res.process_message_1(ConstByteSpan(m1, n1), i1), Error::kOk);
+  Error e;
+  while ((e = res.prepare_message_2(pr.local(), ConnId::from_int(2), ConstByteSpan(), m2, n2)) == Error::kNeedMore) {
+  }
+  ASSERT_EQ(e, Error::kOk);
+  EXPECT_TRUE(all_zero(wr, sizeof(wr)));
+  Message2Info i2;
+  ASSERT_EQ(ini.process_message_2(ConstByteSpan(m2, n2), i2), Error::kOk);
+  ASSERT_EQ(ini.verify_message_2(pr.peer()), Error::kOk);
+  EXPECT_TRUE(all_zero(wi, sizeof(wi)));
+  ASSERT_EQ(ini.prepare_message_3(pi.local(), ConstByteSpan(), m3, n3), Error::kOk);
+  EXPECT_TRUE(all_zero(wi, sizeof(wi)));
+
+  Message3Info i3;
+  ASSERT_EQ(res.process_message_3(ConstByteSpan(m3, n3), i3), Error::kOk);
+  EXPECT_EQ(res.verify_message_3(impostor.peer()), Error::kAuthFailed);
+  EXPECT_TRUE(all_zero(wr, sizeof(wr)));  // a failed verify leaves no Sig_structure behind
+  ASSERT_EQ(res.process_message_3(ConstByteSpan(m3, n3), i3), Error::kOk);
+  ASSERT_EQ(res.verify_message_3(pi.peer()), Error::kOk);
+  EXPECT_TRUE(all_zero(wr, sizeof(wr)));
+
+  // abort() with a decrypted, unverified message_3 pending.
+  ini.reset();
+  ASSERT_EQ(ini.prepare_message_1(p, m1, n1), Error::kOk);
+  res.reset();
+  ASSERT_EQ(res.process_message_1(ConstByteSpan(m1, n1), i1), Error::kOk);
+  while ((e = res.prepare_message_2(pr.local(), ConnId::from_int(2), ConstByteSpan(), m2, n2)) == Error::kNeedMore) {
+  }
+  ASSERT_EQ(e, Error::kOk);
+  ASSERT_EQ(ini.process_message_2(ConstByteSpan(m2, n2), i2), Error::kOk);
+  ASSERT_EQ(ini.verify_message_2(pr.peer()), Error::kOk);
+  ASSERT_EQ(ini.prepare_message_3(pi.local(), ConstByteSpan(), m3, n3), Error::kOk);
+  ASSERT_EQ(res.process_message_3(ConstByteSpan(m3, n3), i3), Error::kOk);
+  EXPECT_FALSE(all_zero(wr, sizeof(wr)));
+  res.abort();
+  EXPECT_TRUE(all_zero(wr, sizeof(wr)));
+}
+
+// Finding 8: reset() forgets the suites of a refused message_1.
+TEST(EdhocRegression, ResetClearsOfferedSuites) {
+  const uint8_t suites[] = {0, 2};
+  InitiatorBuffer<> ini;
+  Message1Params p;
+  p.suites_i = ConstByteSpan(suites);
+  p.c_i = ConnId::from_int(4);
+  uint8_t buf[100];
+  size_t len = 0;
+  ASSERT_EQ(ini.prepare_message_1(p, buf, len), Error::kOk);
+  ResponderBuffer<> res;
+  Message1Info info;
+  ASSERT_EQ(res.process_message_1(ConstByteSpan(buf, len), info), Error::kWrongSelectedSuite);
+  uint8_t sr[kMaxSuites];
+  size_t n = 0;
+  ASSERT_EQ(res.suites_r(sr, n), Error::kOk);
+  res.reset();
+  EXPECT_EQ(res.suites_r(sr, n), Error::kInvalidState);
+}
+
+// ~Handshake() no longer wipes a buffer that has already died; the owning
+// template wipes it while it is alive. The storage outlives the object here,
+// so it can be inspected after the destructor ran.
+TEST(EdhocRegression, OwningEngineWipesItsBufferOnDestruction) {
+#if !HUSH_EDHOC_TRACE
+  GTEST_SKIP() << "needs HUSH_EDHOC_TRACE";
+#else
+  alignas(InitiatorBuffer<>) static unsigned char storage[sizeof(InitiatorBuffer<>)];
+  Script run(3, 0);
+  Traced t;
+  auto* ini = new (storage) InitiatorBuffer<>();
+  ini->set_trace(record, &t);
+  uint8_t m1[100], m3[100];
+  size_t n1 = 0, n3 = 0;
+  Message1Params p;
+  const uint8_t suite = 0;
+  p.method = Method::kStatStat;
+  p.suites_i = ConstByteSpan(&suite, 1);
+  p.c_i = ConnId::from_int(-24);
+  ASSERT_EQ(ini->prepare_message_1(p, m1, n1), Error::kOk);
+  run.m1 = Bytes(m1, m1 + n1);
+  ASSERT_EQ(run.step2(), Error::kOk);
+  Message2Info i2;
+  ASSERT_EQ(ini->process_message_2(view(run.m2), i2), Error::kOk);
+  ASSERT_EQ(ini->verify_message_2(run.r.peer()), Error::kOk);
+  ASSERT_EQ(ini->prepare_message_3(run.i.local(), ConstByteSpan(), m3, n3), Error::kOk);
+  const Bytes prk_out = t.at(TraceId::kPrkOut);
+  ASSERT_TRUE(holds_any_piece(storage, sizeof(storage), prk_out));
+  ini->~InitiatorBuffer<>();
+  EXPECT_FALSE(holds_any_piece(storage, sizeof(storage), prk_out));
 #endif
 }
 
