@@ -216,18 +216,23 @@ Error Initiator::prepare_message_3(const LocalCredential& cred_i, ConstByteSpan 
   const size_t head = cbor::head_size(ct_len);
   if (ok(e) && out.size() < head + ct_len) e = Error::kBufferTooSmall;
   const ByteSpan scratch = work_.subspan(work_.size() / 2);
+  // TH_4 is computed before sealing, and any failure from the seal on aborts:
+  // K_3/IV_3 are fixed by the transcript, so a retry would seal a second,
+  // freshly signed PLAINTEXT_3 under the same key and nonce (RFC 9528 §7).
+  uint8_t th4[crypto::kHashLen];
+  if (ok(e)) e = detail::hash_th_next(th_, pt3, cred_i.cred, th4);
+  bool sealed = false;
   if (ok(e)) {
+    sealed = true;
     e = detail::seal_or_open(true, *suite_, prk_, th_, wire::KdfLabel::kK3, wire::KdfLabel::kIv3, pt3,
                              out.subspan(head, ct_len), scratch);
   }
-  uint8_t th4[crypto::kHashLen];
-  if (ok(e)) e = detail::hash_th_next(th_, pt3, cred_i.cred, th4);
   ct::wipe_object(sig);
   if (ok(e)) e = complete(prk_4e3m, th4, scratch);
   ct::wipe(work_);
   ct::wipe_object(prk_4e3m);
   if (!ok(e)) {
-    if (e == Error::kCryptoFailed) abort();
+    if (sealed || e == Error::kCryptoFailed) abort();
     return e;
   }
   cbor::Encoder head_enc(out.first(head));
