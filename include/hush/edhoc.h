@@ -266,6 +266,7 @@ class Handshake {
   uint8_t prk_out_[crypto::kHashLen] = {};
   uint8_t prk_exporter_[crypto::kHashLen] = {};
   bool message_4_done_ = false;
+  uint8_t m2_step_ = 0;  // Responder: how far a resumable prepare_message_2 has got
 
   // Received PLAINTEXT_2 / PLAINTEXT_3 waiting for verification, in work_.
   uint16_t pt_len_ = 0;
@@ -328,11 +329,24 @@ class Responder : public detail::Handshake {
   Error process_message_1(ConstByteSpan message_1, Message1Info& info) noexcept;
   /// SUITES_R for an error code 2 after process_message_1 rejected the suite.
   Error suites_r(uint8_t (&out)[kMaxSuites], size_t& len) const noexcept;
+  /// Composes message_2 in three calls, one public-key operation each:
+  /// (1) generate Y, (2) G_XY, (3) G_RX or the signature, then the message.
+  /// Calls 1 and 2 return kNeedMore; the caller calls again with the same
+  /// arguments (`test_ephemeral` is used by call 1 only) until kOk, which
+  /// sets out_len. Every call checks the phase and the arguments. A call that
+  /// fails changes nothing and may be repeated; kCryptoFailed aborts.
+  /// C_R must be set and differ from C_I (kInvalidArgument).
   Error prepare_message_2(const LocalCredential& cred_r, const ConnId& c_r, ConstByteSpan ead_2, ByteSpan out,
                           size_t& out_len, ConstByteSpan test_ephemeral = ConstByteSpan()) noexcept;
   Error process_message_3(ConstByteSpan message_3, Message3Info& info) noexcept;
   Error verify_message_3(const PeerCredential& cred_i) noexcept;
   Error prepare_message_4(ConstByteSpan ead_4, ByteSpan out, size_t& out_len) noexcept;
+
+ private:
+  Error m2_ephemeral(ConstByteSpan test_ephemeral) noexcept;
+  Error m2_shared_secret() noexcept;
+  Error m2_compose(const LocalCredential& cred_r, const ConnId& c_r, ConstByteSpan ead_2, ByteSpan out,
+                   size_t& out_len) noexcept;
 };
 
 /// An Initiator that owns its work buffer.

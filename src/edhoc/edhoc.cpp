@@ -356,6 +356,7 @@ void Handshake::reset() noexcept {
   c_r_ = ConnId();
   peer_error_ = PeerError();
   message_4_done_ = false;
+  m2_step_ = 0;
 }
 
 Error Handshake::accept_plaintext(ByteSpan pt, size_t sig_len, ConnId* c_r) noexcept {

@@ -102,40 +102,76 @@ Error Responder::prepare_message_2(const LocalCredential& cred_r, const ConnId& 
                                    size_t& out_len, ConstByteSpan test_ephemeral) noexcept {
   if constexpr (!config::kResponder) return Error::kUnsupported;
   if (phase_ != Phase::kReceivedMessage1) return Error::kInvalidState;
+  // The arguments are checked on every call, so a resumed call cannot bring
+  // in what the first one would have refused.
   // C_R = C_I would give both sides the same OSCORE Recipient ID (§3.3.3).
   if (!c_r.is_set() || c_r == c_i_) return Error::kInvalidArgument;
+  if (!test_ephemeral.empty() && test_ephemeral.size() != crypto::kScalarLen) return Error::kInvalidArgument;
   HUSH_TRY(detail::check_ead(ead_2, settings_));
-  const ByteSpan scratch = work_;
+  // One public-key operation per call (see edhoc.h); each step commits its
+  // result to the engine only on success, so a failed call can be repeated.
+  Error e = Error::kOk;
+  switch (m2_step_) {
+    case 0: e = m2_ephemeral(test_ephemeral); break;
+    case 1: e = m2_shared_secret(); break;
+    default: e = m2_compose(cred_r, c_r, ead_2, out, out_len); break;
+  }
+  if (e == Error::kCryptoFailed) abort();
+  return e;
+}
 
+Error Responder::m2_ephemeral(ConstByteSpan test_ephemeral) noexcept {
   uint8_t y[crypto::kScalarLen];
   uint8_t g_y[crypto::kCoordLen];
   Error e = Error::kOk;
   if (!test_ephemeral.empty()) {
-    if (test_ephemeral.size() != crypto::kScalarLen) return Error::kInvalidArgument;
     std::memcpy(y, test_ephemeral.data(), crypto::kScalarLen);
     uint8_t pub[crypto::kMaxPublicKeyLen];
     size_t pub_len = 0;
     e = crypto::public_key(suite_->ecdh, crypto::PrivateKey::from_raw(y), pub, pub_len);
-    std::memcpy(g_y, pub, crypto::kCoordLen);
+    std::memcpy(g_y, pub, crypto::kCoordLen);  // P-256: x of x||y
   } else {
     e = crypto::ecdh_generate(suite_->ecdh, y, g_y);
   }
+  if (ok(e)) {
+    std::memcpy(eph_priv_, y, sizeof(y));
+    std::memcpy(g_y_, g_y, sizeof(g_y));
+    m2_step_ = 1;
+    e = Error::kNeedMore;
+  }
+  ct::wipe_object(y);
+  return e;
+}
 
+Error Responder::m2_shared_secret() noexcept {
   // G_XY (an invalid G_X is caught here), TH_2, PRK_2e
   uint8_t g_xy[crypto::kCoordLen];
   uint8_t th2[crypto::kHashLen];
   uint8_t prk_2e[crypto::kHashLen];
-  uint8_t prk_3e2m[crypto::kHashLen];
-  if (ok(e)) e = crypto::ecdh(suite_->ecdh, crypto::PrivateKey::from_raw(y), ConstByteSpan(g_x_), g_xy);
-  if (ok(e)) e = detail::hash_th2(ConstByteSpan(g_y), h_msg1_, th2);
+  Error e = crypto::ecdh(suite_->ecdh, crypto::PrivateKey::from_raw(eph_priv_), ConstByteSpan(g_x_), g_xy);
+  if (ok(e)) e = detail::hash_th2(ConstByteSpan(g_y_), h_msg1_, th2);
   if (ok(e)) e = crypto::hkdf_extract(ConstByteSpan(th2), ConstByteSpan(g_xy), prk_2e);
   ct::wipe_object(g_xy);
+  if (ok(e)) {
+    std::memcpy(th_, th2, sizeof(th2));
+    std::memcpy(prk_, prk_2e, sizeof(prk_2e));
+    m2_step_ = 2;
+    e = Error::kNeedMore;
+  }
+  ct::wipe_object(prk_2e);
+  return e;
+}
+
+Error Responder::m2_compose(const LocalCredential& cred_r, const ConnId& c_r, ConstByteSpan ead_2, ByteSpan out,
+                            size_t& out_len) noexcept {
+  const ByteSpan scratch = work_;
+  const uint8_t* const prk_2e = prk_;
+  const uint8_t* const th2 = th_;
 
   // PRK_3e2m = PRK_2e, or Extract(SALT_3e2m, G_RX) when R authenticates with static DH.
-  if (ok(e)) {
-    e = detail::derive_auth_prk(*suite_, detail::signs(true, method_), prk_2e, th2, wire::KdfLabel::kSalt3e2m,
-                                cred_r.key, ConstByteSpan(g_x_), prk_3e2m, scratch);
-  }
+  uint8_t prk_3e2m[crypto::kHashLen];
+  Error e = detail::derive_auth_prk(*suite_, detail::signs(true, method_), prk_2e, th2, wire::KdfLabel::kSalt3e2m,
+                                    cred_r.key, ConstByteSpan(g_x_), prk_3e2m, scratch);
 
   // Signature_or_MAC_2 over context_2 = << C_R, ID_CRED_R, TH_2, CRED_R, ? EAD_2 >>
   uint8_t c_r_wire[detail::kMaxIdWireLen];
@@ -161,7 +197,7 @@ Error Responder::prepare_message_2(const LocalCredential& cred_r, const ConnId& 
   if (ok(e)) {
     cbor::Encoder enc(out);
     enc.put_bstr_head(body);
-    enc.put_raw(ConstByteSpan(g_y));
+    enc.put_raw(ConstByteSpan(g_y_));
     enc.put_raw(ConstByteSpan(c_r_wire, c_r_len));
     enc.put_raw(compact ? ConstByteSpan(kid_wire, kid_len) : cred_r.id_cred);
     enc.put_bstr(ConstByteSpan(sig, sig_len));
@@ -180,25 +216,19 @@ Error Responder::prepare_message_2(const LocalCredential& cred_r, const ConnId& 
   ct::wipe_object(sig);
   if (!ok(e)) {
     ct::wipe(out);
-    ct::wipe_object(y);
-    ct::wipe_object(prk_2e);
     ct::wipe_object(prk_3e2m);
-    if (e == Error::kCryptoFailed) abort();
     return e;
   }
 
-  trace(TraceId::kTh2, ConstByteSpan(th2));
-  trace(TraceId::kPrk2e, ConstByteSpan(prk_2e));
+  trace(TraceId::kTh2, ConstByteSpan(th2, crypto::kHashLen));
+  trace(TraceId::kPrk2e, ConstByteSpan(prk_2e, crypto::kHashLen));
   trace(TraceId::kPrk3e2m, ConstByteSpan(prk_3e2m));
   trace(TraceId::kTh3, ConstByteSpan(th3));
-  std::memcpy(eph_priv_, y, sizeof(y));
-  std::memcpy(g_y_, g_y, sizeof(g_y));
   std::memcpy(prk_, prk_3e2m, sizeof(prk_3e2m));
   std::memcpy(th_, th3, sizeof(th3));
-  ct::wipe_object(y);
-  ct::wipe_object(prk_2e);
   ct::wipe_object(prk_3e2m);
   c_r_ = c_r;
+  m2_step_ = 0;
   out_len = head + body;
   phase_ = Phase::kSentMessage2;
   return Error::kOk;
