@@ -14,6 +14,16 @@
 //                                           verify_message_3 (CRED_I lookup)
 //   process_message_4  <--- message_4 ----  prepare_message_4 (optional)
 //
+// Each call runs at most one public-key operation (ecdh_generate, ecdh,
+// public_key, sign or verify), so that a caller can bound the time of one
+// call: prepare_message_1 (X), process_message_2 (G_XY),
+// verify_message_2 (G_RX or the signature check), prepare_message_3 (G_IY or
+// the signature), verify_message_3 (G_IY or the signature check) run one;
+// process_message_1, process_message_3, message_4, the exporter and
+// key_update run none. Responder::prepare_message_2 needs three and is split
+// into three calls: it returns kNeedMore twice, and the caller repeats it with
+// the same arguments until kOk (tests/edhoc/probe_test.cpp counts them).
+//
 // A message that fails to process or verify leaves the engine waiting for
 // that message again, so a forged or corrupted message on a hostile radio
 // does not kill a genuine handshake; the caller decides whether to keep
