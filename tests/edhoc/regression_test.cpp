@@ -19,6 +19,7 @@ namespace hush::edhoc {
 namespace {
 
 using namespace test;
+using crypto::PrivateKey;
 
 // Whether any 8-byte piece of `secret` occurs anywhere in `n` bytes at `p`:
 // an engine object (its work buffer included) or a work buffer.
@@ -233,6 +234,32 @@ bool all_zero(const uint8_t* p, size_t n) {
     if (p[i] != 0) return false;
   }
   return true;
+}
+
+// Finding 10 (documented limit, docs/PROTOCOL.md "Limits"): a kid longer
+// than kMaxKidLen travels as the full map {4: kid}, and is accepted as one.
+TEST(EdhocRegression, KidLongerThanEightBytesTravelsAsAMap) {
+  Script run(3, 2);
+  ASSERT_EQ(run.step1(), Error::kOk);
+  Message1Info i1;
+  ASSERT_EQ(run.res.process_message_1(view(run.m1), i1), Error::kOk);
+  const uint8_t id_cred_r[] = {0xa1, 0x04, 0x49, 1, 2, 3, 4, 5, 6, 7, 8, 9};  // {4: h'010203040506070809'}
+  const LocalCredential own{run.r.ccs.cred_view(), ConstByteSpan(id_cred_r), PrivateKey::from_raw(run.r.sk)};
+  uint8_t m2[300];
+  size_t len = 0;
+  Error e;
+  while ((e = run.res.prepare_message_2(own, run.c_r, ConstByteSpan(), m2, len)) == Error::kNeedMore) {
+  }
+  ASSERT_EQ(e, Error::kOk);
+  Message2Info i2;
+  ASSERT_EQ(run.ini.process_message_2(ConstByteSpan(m2, len), i2), Error::kOk);
+  EXPECT_FALSE(i2.id_cred_r.is_kid);
+  ASSERT_EQ(i2.id_cred_r.map.size(), sizeof(id_cred_r));
+  EXPECT_EQ(0, std::memcmp(i2.id_cred_r.map.data(), id_cred_r, sizeof(id_cred_r)));
+  ASSERT_EQ(run.ini.verify_message_2(run.r.peer()), Error::kOk);
+  ASSERT_EQ(run.step3(), Error::kOk);
+  ASSERT_EQ(run.recv3(run.m3), Error::kOk);
+  expect_same_keys(run);
 }
 
 // Finding 7: with signatures on both sides (method 0, suite 2: ES256 on every
