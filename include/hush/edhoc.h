@@ -231,7 +231,9 @@ class Handshake {
   // Wipes the work buffer too, which must therefore outlive the engine. An
   // engine that owns its buffer calls release_work() from its own destructor,
   // while the buffer is still alive, so that nothing here touches it.
-  ~Handshake() { reset(); }
+  ~Handshake() {
+    reset();
+  }
   void release_work() noexcept {
     reset();
     work_ = ByteSpan();
@@ -246,7 +248,9 @@ class Handshake {
   // Where a received PLAINTEXT_2/3 of n <= work_.size() / 2 bytes is
   // decrypted: the tail of work_, so that a pending candidate at the front
   // survives until the new one has been accepted.
-  ByteSpan candidate_area(size_t n) noexcept { return work_.subspan(work_.size() - n, n); }
+  ByteSpan candidate_area(size_t n) noexcept {
+    return work_.subspan(work_.size() - n, n);
+  }
   // PLAINTEXT_2/3 in candidate_area(): parsed, checked and, only if all is
   // well, moved to the front of work_ (replacing any earlier candidate) and
   // recorded for the verify step. `c_r` is non-null for PLAINTEXT_2.

@@ -256,7 +256,8 @@ Error verify_sig_or_mac(const AuthInput& in, ConstByteSpan peer_public_key, Cons
 }
 
 Error derive_key_iv(const uint8_t* prk, const uint8_t* th, wire::KdfLabel key_label, wire::KdfLabel iv_label,
-                    uint8_t (&key)[crypto::kAesKeyLen], uint8_t (&iv)[crypto::kCcmNonceLen], ByteSpan scratch) noexcept {
+                    uint8_t (&key)[crypto::kAesKeyLen], uint8_t (&iv)[crypto::kCcmNonceLen],
+                    ByteSpan scratch) noexcept {
   HUSH_TRY(kdf_th(prk, key_label, th, ByteSpan(key), scratch));
   return kdf_th(prk, iv_label, th, ByteSpan(iv), scratch);
 }

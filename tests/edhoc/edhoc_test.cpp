@@ -20,7 +20,6 @@ namespace {
 
 using namespace test;
 
-
 struct MethodSuite {
   int method;
   uint8_t suite;

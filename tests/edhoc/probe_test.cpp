@@ -176,7 +176,9 @@ TEST(EdhocPkOps, ResumableMessage2MatchesRfc9529Trace2) {
   std::ifstream f(std::string(env != nullptr ? env : HUSH_TEST_DATA_DIR) + "/rfc9529/trace2.json");
   ASSERT_TRUE(f);
   const nlohmann::json v = nlohmann::json::parse(f);
-  const auto hex = [&](const char* part, const char* key) { return host::from_hex(v.at(part).at(key).get<std::string>()); };
+  const auto hex = [&](const char* part, const char* key) {
+    return host::from_hex(v.at(part).at(key).get<std::string>());
+  };
   const Bytes x = hex("input", "x"), y = hex("input", "y"), sk_r = hex("input", "sk_r");
   const Bytes cred_r = hex("input", "cred_r"), id_cred_r = hex("input", "id_cred_r");
   const uint8_t suites[] = {6, 2};

@@ -239,7 +239,11 @@ TEST(Rfc9529Invalid, EveryInvalidTraceIsRejected) {
 TEST(EdhocRegression, CompactKidLongerThanEightBytesIsRefused) {
   Trace2Initiator t;
   // C_R = -8, ID_CRED_R = compact kid h'010203040506070809', an 8-byte MAC_2.
-  const Bytes plaintext = from_hex("27" "49010203040506070809" "48" "0000000000000000");
+  const Bytes plaintext = from_hex(
+      "27"
+      "49010203040506070809"
+      "48"
+      "0000000000000000");
   Message2Info info;
   EXPECT_EQ(t.ini.process_message_2(view(t.message_2_with(plaintext)), info), Error::kInvalidLength);
   EXPECT_EQ(t.ini.phase(), Phase::kSentMessage1);

@@ -173,8 +173,8 @@ edhoc::Settings suite2_only() {
 edhoc::ResponderBuffer<> responder_suite2(suite2_only());
 
 // prepare_message_2 runs one public-key operation per call: repeat until done.
-Error prepare_message_2(edhoc::Responder& r, const edhoc::LocalCredential& cred, const edhoc::ConnId& c_r,
-                        ByteSpan out, size_t& len, ConstByteSpan test_ephemeral = ConstByteSpan()) {
+Error prepare_message_2(edhoc::Responder& r, const edhoc::LocalCredential& cred, const edhoc::ConnId& c_r, ByteSpan out,
+                        size_t& len, ConstByteSpan test_ephemeral = ConstByteSpan()) {
   Error e;
   while ((e = r.prepare_message_2(cred, c_r, ConstByteSpan(), out, len, test_ephemeral)) == Error::kNeedMore) {
   }
