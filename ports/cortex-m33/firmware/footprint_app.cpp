@@ -116,9 +116,12 @@ Error run_responder() {
     return edhoc::compose_error(wire::ErrCode::kWrongSelectedSuite, ConstByteSpan(), Span<const uint8_t>(suites_r, n),
                                 ByteSpan(radio), len);
   }
-  HUSH_TRY(responder.prepare_message_2(
-      edhoc::LocalCredential{own.cred_view(), own.id_cred_view(), crypto::PrivateKey::from_raw(key)},
-      edhoc::ConnId::from_int(-8), ConstByteSpan(), ByteSpan(radio), len));
+  const edhoc::LocalCredential own_r{own.cred_view(), own.id_cred_view(), crypto::PrivateKey::from_raw(key)};
+  Error e2;
+  while ((e2 = responder.prepare_message_2(own_r, edhoc::ConnId::from_int(-8), ConstByteSpan(), ByteSpan(radio),
+                                           len)) == Error::kNeedMore) {
+  }
+  HUSH_TRY(e2);
   edhoc::Message3Info info3;
   HUSH_TRY(responder.process_message_3(rx(), info3));
   HUSH_TRY(responder.verify_message_3(edhoc::PeerCredential{rx(), rx()}));
