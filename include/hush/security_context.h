@@ -37,10 +37,12 @@ constexpr int64_t cose_alg(crypto::Aead a) noexcept {
   return a == crypto::Aead::kAesCcm16_64_128 ? 10 : 30;
 }
 
-/// The application AEAD of an EDHOC cipher suite (RFC 9528 §10.2): suites 0
-/// and 2 use AES-CCM-16-64-128, suites 1 and 3 AES-CCM-16-128-128.
-constexpr crypto::Aead aead_for_suite(uint8_t suite) noexcept {
-  return (suite & 1u) != 0 ? crypto::Aead::kAesCcm16_128_128 : crypto::Aead::kAesCcm16_64_128;
+/// The application AEAD of an EDHOC cipher suite, which RFC 9528 Appendix A.1
+/// makes the OSCORE AEAD. RFC 9528 §10.2 gives every suite hush implements
+/// (0 to 3) AES-CCM-16-64-128 (COSE alg 10), also suites 1 and 3, whose
+/// 16-byte-tag AES-CCM-16-128-128 is only the EDHOC AEAD of message_3/4.
+constexpr crypto::Aead aead_for_suite(uint8_t /*suite*/) noexcept {
+  return crypto::Aead::kAesCcm16_64_128;
 }
 
 /// How close a key is to its usage limit.
@@ -188,7 +190,7 @@ class SecurityContext {
 
  private:
   friend struct RecordAccess;  // src/record/record.cpp
-  friend struct ContextProbe;  // tests only: reads derived keys against vectors
+  friend struct ContextProbe;  // tests and hush-trace only (tools/context_probe.h): keys against vectors
 
   Error derive_common(crypto::Aead alg, ConstByteSpan master_secret, ConstByteSpan master_salt, ConstByteSpan sender_id,
                       ConstByteSpan recipient_id, const IdContext& id_context, const ContextOptions& options) noexcept;

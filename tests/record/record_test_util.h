@@ -10,18 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "context_probe.h"
 #include "hex.h"
 #include "hush/record.h"
 #include "hush/security_context.h"
 
 namespace hush::record {
-
-// Reads the derived keys of a context; declared a friend by SecurityContext
-// for tests only, since nothing in the library may hand keys out.
-struct ContextProbe {
-  static ConstByteSpan sender_key(const SecurityContext& c) { return ConstByteSpan(c.sender_key_); }
-  static ConstByteSpan recipient_key(const SecurityContext& c) { return ConstByteSpan(c.recipient_key_); }
-};
 
 namespace test {
 

@@ -4,8 +4,9 @@
 // into contexts; argument checks, sequence numbers, persistence, usage
 // limits and wiping.
 //
-// Vectors: tests/vectors/rfc8613/appendix_c.json (RFC 8613 App. C) and
-// tests/vectors/rfc9529-oscore/oscore_parameters.json (RFC 9529 §2.6 and §3.8).
+// Vectors: tests/vectors/rfc8613/appendix_c.json (RFC 8613 App. C),
+// tests/vectors/rfc9529-oscore/oscore_parameters.json (RFC 9529 §2.6 and §3.8)
+// and tests/vectors/computed/suite3_trace2_keys.json (computed, suite 3).
 
 #include <gtest/gtest.h>
 
@@ -57,14 +58,10 @@ std::string nonce_hex(const SecurityContext& ctx, bool sender, uint64_t seq) {
   return to_hex(ConstByteSpan(n));
 }
 
-// Common IV = nonce(0) XOR (S || padded id), RFC 8613 §5.2 run backwards.
 std::string common_iv_from(const SecurityContext& ctx) {
-  uint8_t n[kNonceLen];
-  EXPECT_EQ(ctx.sender_nonce(0, n), Error::kOk);
-  const ConstByteSpan id = ctx.sender_id();
-  n[0] = static_cast<uint8_t>(n[0] ^ id.size());
-  for (size_t i = 0; i < id.size(); ++i) n[8 - id.size() + i] ^= id[i];
-  return to_hex(ConstByteSpan(n));
+  uint8_t iv[kNonceLen] = {};
+  EXPECT_TRUE(ContextProbe::common_iv(ctx, iv));
+  return to_hex(ConstByteSpan(iv));
 }
 
 TEST(SecurityContext, Rfc8613InfoArrays) {
@@ -196,12 +193,34 @@ TEST(SecurityContext, Rfc9529OscoreParametersFeedContexts) {
 }
 
 TEST(SecurityContext, SuiteToAead) {
-  EXPECT_EQ(aead_for_suite(0), crypto::Aead::kAesCcm16_64_128);
-  EXPECT_EQ(aead_for_suite(1), crypto::Aead::kAesCcm16_128_128);
-  EXPECT_EQ(aead_for_suite(2), crypto::Aead::kAesCcm16_64_128);
-  EXPECT_EQ(aead_for_suite(3), crypto::Aead::kAesCcm16_128_128);
+  // RFC 9528 §10.2: the application AEAD of suites 0 to 3 is AES-CCM-16-64-128.
+  for (uint8_t suite = 0; suite < 4; ++suite) EXPECT_EQ(aead_for_suite(suite), crypto::Aead::kAesCcm16_64_128);
   EXPECT_EQ(cose_alg(crypto::Aead::kAesCcm16_64_128), 10);
   EXPECT_EQ(cose_alg(crypto::Aead::kAesCcm16_128_128), 30);
+}
+
+// Issue 11, finding 3: suites 1 and 3 derived their OSCORE context with their
+// EDHOC AEAD (alg 30), so a conformant peer's keys differed. The vector is
+// computed without hush (tests/vectors/computed/README.md).
+TEST(SecurityContextRegression, OddSuitesUseCcm8) {
+  EXPECT_EQ(aead_for_suite(1), crypto::Aead::kAesCcm16_64_128);
+  EXPECT_EQ(aead_for_suite(3), crypto::Aead::kAesCcm16_64_128);
+  const json doc = load("computed/suite3_trace2_keys.json");
+  ASSERT_EQ(doc["input"]["suites_i"], json::array({3}));
+  const json& v = doc["computed"];
+  const Bytes secret = hex(v["oscore_master_secret"]);
+  const Bytes salt = hex(v["oscore_master_salt"]);
+  const Bytes c_i = hex(doc["input"]["c_i"]);
+  const Bytes c_r = hex(doc["input"]["c_r"]);
+  SecurityContext ctx;
+  ASSERT_EQ(ctx.derive(EdhocSecrets{aead_for_suite(3), span(secret), span(salt), span(c_i), span(c_r),
+                                    Side::kInitiator}),
+            Error::kOk);
+  EXPECT_EQ(to_hex(ContextProbe::sender_key(ctx)), v["oscore_initiator_sender_key"]);
+  EXPECT_EQ(to_hex(ContextProbe::recipient_key(ctx)), v["oscore_initiator_recipient_key"]);
+  EXPECT_EQ(common_iv_from(ctx), v["oscore_common_iv"]);
+  EXPECT_EQ(ctx.tag_len(), 8u);
+  EXPECT_EQ(ctx.limits().max_failed_decryptions, 1u << 14) << "the CCM_8 forgery limit applies";
 }
 
 TEST(SecurityContext, Ccm16ByteTagDerivesDifferentKeys) {
