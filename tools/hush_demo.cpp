@@ -33,11 +33,10 @@ const char* method_name(int m) {
 // (record) AEAD does not: every suite here protects records with
 // AES-CCM-16-64-128.
 const char* suite_name(int s) {
-  static const char* kNames[] = {
-      "X25519, EdDSA, SHA-256, EDHOC AEAD AES-CCM-16-64-128, record AEAD AES-CCM-16-64-128",
-      "X25519, EdDSA, SHA-256, EDHOC AEAD AES-CCM-16-128-128, record AEAD AES-CCM-16-64-128",
-      "P-256, ES256, SHA-256, EDHOC AEAD AES-CCM-16-64-128, record AEAD AES-CCM-16-64-128",
-      "P-256, ES256, SHA-256, EDHOC AEAD AES-CCM-16-128-128, record AEAD AES-CCM-16-64-128"};
+  static const char* kNames[] = {"X25519, EdDSA, SHA-256, EDHOC AEAD AES-CCM-16-64-128, record AEAD AES-CCM-16-64-128",
+                                 "X25519, EdDSA, SHA-256, EDHOC AEAD AES-CCM-16-128-128, record AEAD AES-CCM-16-64-128",
+                                 "P-256, ES256, SHA-256, EDHOC AEAD AES-CCM-16-64-128, record AEAD AES-CCM-16-64-128",
+                                 "P-256, ES256, SHA-256, EDHOC AEAD AES-CCM-16-128-128, record AEAD AES-CCM-16-64-128"};
   return kNames[s];
 }
 

@@ -68,10 +68,9 @@ bool derive_oscore(const HandshakeInput& in, const HandshakeOutput& r, hush::rec
   const auto c_i = conn_id_from_cbor(in.c_i);
   const auto c_r = conn_id_from_cbor(in.c_r);
   record::SecurityContext ctx;
-  const Error e = ctx.derive(record::EdhocSecrets{record::aead_for_suite(in.suites_i.back()),
-                                                  ConstByteSpan(secret.data(), secret.size()),
-                                                  ConstByteSpan(salt.data(), salt.size()), c_i->view(), c_r->view(),
-                                                  side});
+  const Error e = ctx.derive(
+      record::EdhocSecrets{record::aead_for_suite(in.suites_i.back()), ConstByteSpan(secret.data(), secret.size()),
+                           ConstByteSpan(salt.data(), salt.size()), c_i->view(), c_r->view(), side});
   uint8_t iv[record::kNonceLen];
   if (!ok(e) || !record::ContextProbe::common_iv(ctx, iv)) {
     err = std::string("OSCORE context: ") + error_name(e);
