@@ -213,9 +213,9 @@ TEST(SecurityContextRegression, OddSuitesUseCcm8) {
   const Bytes c_i = hex(doc["input"]["c_i"]);
   const Bytes c_r = hex(doc["input"]["c_r"]);
   SecurityContext ctx;
-  ASSERT_EQ(ctx.derive(EdhocSecrets{aead_for_suite(3), span(secret), span(salt), span(c_i), span(c_r),
-                                    Side::kInitiator}),
-            Error::kOk);
+  ASSERT_EQ(
+      ctx.derive(EdhocSecrets{aead_for_suite(3), span(secret), span(salt), span(c_i), span(c_r), Side::kInitiator}),
+      Error::kOk);
   EXPECT_EQ(to_hex(ContextProbe::sender_key(ctx)), v["oscore_initiator_sender_key"]);
   EXPECT_EQ(to_hex(ContextProbe::recipient_key(ctx)), v["oscore_initiator_recipient_key"]);
   EXPECT_EQ(common_iv_from(ctx), v["oscore_common_iv"]);
@@ -276,6 +276,12 @@ TEST(SecurityContext, RejectsBadArguments) {
   ContextOptions zero_k = o;
   zero_k.persistence.ahead = 0;
   EXPECT_EQ(ctx.derive(psk(span(a), span(b)), zero_k), Error::kInvalidArgument);
+  ContextOptions no_failure_hook = o;
+  no_failure_hook.persistence.reserve_failures = nullptr;
+  EXPECT_EQ(ctx.derive(psk(span(a), span(b)), no_failure_hook), Error::kInvalidArgument) << "PSK needs v in storage";
+  ContextOptions zero_kv = o;
+  zero_kv.persistence.failures_ahead = 0;
+  EXPECT_EQ(ctx.derive(psk(span(a), span(b)), zero_kv), Error::kInvalidArgument);
   ContextOptions cid = o;
   cid.send_cid = true;
   EXPECT_EQ(ctx.derive(psk(span(empty), span(b)), cid), Error::kInvalidArgument) << "CID needs 1-byte ids";
@@ -322,6 +328,123 @@ TEST(SecurityContext, DefaultLimitsFromKeyLimitsDraft) {
   EXPECT_EQ(p.initiator.limits().max_failed_decryptions, 1u << 14);
   EXPECT_EQ(p.initiator.sender_limit(), LimitState::kOk);
   EXPECT_EQ(p.initiator.recipient_limit(), LimitState::kOk);
+}
+
+// A PSK context as a device restores it after a reboot.
+Error derive_psk(SecurityContext& ctx, FakeNvm& nvm, bool sender_a, uint64_t seq, uint32_t failures,
+                 uint32_t failures_ahead = 16, const UsageLimits& limits = {}) {
+  static const Bytes a = hex("a1"), b = hex("b2");
+  PskSecrets in;
+  in.master_secret = span(test::kSecret);
+  in.sender_id = span(sender_a ? a : b);
+  in.recipient_id = span(sender_a ? b : a);
+  in.sender_sequence = seq;
+  in.failed_decryptions = failures;
+  in.replay_state_fresh = true;
+  ContextOptions o;
+  o.limits = limits;
+  o.persistence = nvm.persistence(16, failures_ahead);
+  return ctx.derive(in, o);
+}
+
+// Issue 11, finding 4: q was counted from the last boot, so a PSK context
+// restored at sequence number 2^22 had encrypted 2^22 times with its key and
+// still reported kOk and sealed. q is now the sequence number.
+TEST(SecurityContextRegression, RestoredPskAtHighSequenceReportsLimit) {
+  const uint64_t seq = uint64_t{1} << 22;
+  FakeNvm nvm;
+  SecurityContext ctx;
+  ASSERT_EQ(derive_psk(ctx, nvm, true, seq, 0), Error::kOk);
+  EXPECT_EQ(ctx.encryptions(), seq);
+  EXPECT_EQ(ctx.sender_limit(), LimitState::kReached);
+  Bytes out(64);
+  const Bytes msg = {1};
+  Sealed s;
+  EXPECT_EQ(seal(ctx, span(msg), ByteSpan(out.data(), out.size()), s), Error::kLimitReached);
+  EXPECT_EQ(s.limit, LimitState::kReached);
+  EXPECT_EQ(nvm.writes, 0u);
+
+  // restore_sequence() on a running context counts the same way.
+  ASSERT_EQ(derive_psk(ctx, nvm, true, 0, 0), Error::kOk);
+  EXPECT_EQ(ctx.sender_limit(), LimitState::kOk);
+  ASSERT_EQ(ctx.restore_sequence(seq), Error::kOk);
+  EXPECT_EQ(ctx.sender_limit(), LimitState::kReached);
+  EXPECT_EQ(seal(ctx, span(msg), ByteSpan(out.data(), out.size()), s), Error::kLimitReached);
+
+  // Restored past 7/8 of limit_q it warns, and stops exactly at limit_q.
+  const UsageLimits d = UsageLimits::defaults(crypto::Aead::kAesCcm16_64_128);
+  ASSERT_EQ(derive_psk(ctx, nvm, true, d.max_encryptions - 1, 0), Error::kOk);
+  EXPECT_EQ(ctx.sender_limit(), LimitState::kNear);
+  ASSERT_EQ(seal(ctx, span(msg), ByteSpan(out.data(), out.size()), s), Error::kOk);
+  EXPECT_EQ(s.limit, LimitState::kReached);
+  EXPECT_EQ(seal(ctx, span(msg), ByteSpan(out.data(), out.size()), s), Error::kLimitReached);
+}
+
+// Issue 11, finding 4: v restarted at 0 on every boot, so a forger who can
+// reboot the device got a new budget each time. v is reserved in storage
+// before each decryption and restored from PskSecrets::failed_decryptions.
+TEST(SecurityContextRegression, FailedDecryptionsSurviveReboot) {
+  const uint32_t limit_v = UsageLimits::defaults(crypto::Aead::kAesCcm16_64_128).max_failed_decryptions;
+  ASSERT_EQ(limit_v, 1u << 14);
+  FakeNvm nvm_tx, nvm_rx;
+  SecurityContext tx, rx;
+  ASSERT_EQ(derive_psk(tx, nvm_tx, true, 0, 0), Error::kOk);
+  ASSERT_EQ(derive_psk(rx, nvm_rx, false, 0, 0, 1), Error::kOk);
+  const Bytes genuine = test::seal_one(tx, {1, 2, 3});
+  Bytes forged = genuine;
+  forged.back() ^= 0x01;
+  // A forgery never moves the window, so the same one is tried again and again.
+  for (uint32_t i = 0; i < limit_v - 1; ++i) ASSERT_EQ(test::open_one(rx, forged), Error::kAuthFailed) << i;
+  EXPECT_EQ(rx.failed_decryptions(), limit_v - 1);
+  EXPECT_EQ(rx.recipient_limit(), LimitState::kNear);
+  EXPECT_EQ(nvm_rx.failures_stored, limit_v - 1) << "with K = 1 storage holds v exactly";
+
+  // Reboot: the application restores what the hook stored.
+  SecurityContext rebooted;
+  ASSERT_EQ(derive_psk(rebooted, nvm_rx, false, 0, nvm_rx.failures_stored, 1), Error::kOk);
+  EXPECT_EQ(rebooted.failed_decryptions(), limit_v - 1) << "failed decryptions reset by a reboot";
+  EXPECT_EQ(rebooted.recipient_limit(), LimitState::kNear);
+  EXPECT_EQ(test::open_one(rebooted, forged), Error::kAuthFailed);
+  EXPECT_EQ(rebooted.recipient_limit(), LimitState::kReached);
+  EXPECT_EQ(test::open_one(rebooted, genuine), Error::kLimitReached) << "the key is used up for good";
+  SecurityContext again;
+  ASSERT_EQ(derive_psk(again, nvm_rx, false, 0, nvm_rx.failures_stored, 1), Error::kOk);
+  EXPECT_EQ(again.recipient_limit(), LimitState::kReached);
+  EXPECT_EQ(test::open_one(again, genuine), Error::kLimitReached);
+}
+
+// Failures are reserved K at a time: storage is written about limit_v / K
+// times in a key's life, never per forged record, and the reservation is
+// always ahead of the count, so a crash can only overestimate v.
+TEST(SecurityContext, FailureReservationWritesOncePerK) {
+  const uint32_t k = 64;
+  UsageLimits l;
+  l.max_failed_decryptions = 1000;
+  l.near_failed_decryptions = 900;
+  FakeNvm nvm_tx, nvm_rx;
+  SecurityContext tx, rx;
+  ASSERT_EQ(derive_psk(tx, nvm_tx, true, 0, 0), Error::kOk);
+  ASSERT_EQ(derive_psk(rx, nvm_rx, false, 0, 0, k, l), Error::kOk);
+  Bytes forged = test::seal_one(tx, {9});
+  forged.back() ^= 0x01;
+  for (uint32_t i = 0; i < l.max_failed_decryptions; ++i) {
+    ASSERT_EQ(test::open_one(rx, forged), Error::kAuthFailed);
+    ASSERT_GE(nvm_rx.failures_stored, rx.failed_decryptions()) << "storage covers every counted failure";
+  }
+  EXPECT_EQ(nvm_rx.failure_writes, (l.max_failed_decryptions + k - 1) / k);
+  EXPECT_EQ(nvm_rx.failures_stored, l.max_failed_decryptions) << "the last reservation is clamped to limit_v";
+  EXPECT_EQ(test::open_one(rx, forged), Error::kLimitReached);
+
+  // A failing hook refuses the decryption rather than let a failure go unrecorded.
+  nvm_rx = FakeNvm{};
+  ASSERT_EQ(derive_psk(rx, nvm_rx, false, 0, 0, k, l), Error::kOk);
+  nvm_rx.fail_failures = true;
+  const Bytes genuine = test::seal_one(tx, {7});
+  EXPECT_EQ(test::open_one(rx, genuine), Error::kLimitReached);
+  EXPECT_EQ(rx.failed_decryptions(), 0u);
+  nvm_rx.fail_failures = false;
+  EXPECT_EQ(test::open_one(rx, genuine), Error::kOk);
+  EXPECT_EQ(nvm_rx.failures_stored, k);
 }
 
 TEST(SecurityContext, ResetAndDestructionWipeSecrets) {
