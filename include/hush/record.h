@@ -76,8 +76,9 @@ struct Sealed {
 
 /// Seals `payload` into `out` with the next sequence number. `out` needs
 /// overhead(...) + payload.size() bytes and must not overlap `payload`.
-/// Refuses with kLimitReached once q or the 40-bit space is used up, or the
-/// reserve hook fails; kBufferTooSmall / kInvalidArgument touch no state.
+/// Refuses with kLimitReached once q (the sequence number, see UsageLimits)
+/// reaches limit_q, or the reserve hook fails; kBufferTooSmall /
+/// kInvalidArgument touch no state.
 /// Sealed::limit reports kNear in time for a rekey.
 Error seal(SecurityContext& ctx, ConstByteSpan payload, ByteSpan out, Sealed& sealed,
            RecordKind kind = RecordKind::kData) noexcept;
@@ -104,8 +105,9 @@ struct Opened {
 /// payload, or the drop reason: kMalformed, kUnknownContext (context not
 /// ready, connection id or key phase mismatch), kReplay, kTooOld,
 /// kFreshnessUnknown (window lost and no proof), kAuthFailed, kLimitReached
-/// (v used up), kBufferTooSmall. No drop changes the replay window, and only
-/// kAuthFailed counts against v. On a drop `out` holds no plaintext.
+/// (v used up, or the reserve_failures hook failed before the decryption),
+/// kBufferTooSmall. No drop changes the replay window, and only kAuthFailed
+/// counts against v. On a drop `out` holds no plaintext.
 Error open(SecurityContext& ctx, ConstByteSpan record, ByteSpan out, Opened& opened,
            const FreshnessProof* freshness = nullptr) noexcept;
 

@@ -100,12 +100,14 @@ struct RecordAccess {
     const size_t aad_len = build_aad(ctx, record.first(h.size), false, aad);
     uint8_t nonce[kNonceLen];
     HUSH_TRY(ctx.recipient_nonce(h.seq, nonce));
+    // Any decryption may fail, so storage must cover one more failure first.
+    HUSH_TRY(ctx.reserve_failure());
     const ByteSpan pt = out.first(plen);
     const Error e = crypto::aead_open(ctx.alg_, ConstByteSpan(ctx.recipient_key_), ConstByteSpan(nonce),
                                       ConstByteSpan(aad, aad_len), record.subspan(h.size), pt);
     if (!ok(e)) {
       ct::wipe(pt);
-      if (e == Error::kAuthFailed && ctx.count_v_ < ctx.limits_.max_failed_decryptions) ++ctx.count_v_;
+      if (e == Error::kAuthFailed) ctx.note_failure();
       opened.limit = ctx.recipient_limit();
       return e;
     }

@@ -135,12 +135,29 @@ Error run_responder() {
   return exchange_records();
 }
 
+// A PSK device's storage behind both reserve hooks.
+volatile uint64_t stored_sequence;
+volatile uint32_t stored_failures;
+
+bool store_sequence(void*, uint64_t reserved_until) noexcept {
+  stored_sequence = reserved_until;
+  return true;
+}
+
+bool store_failures(void*, uint32_t reserved_until) noexcept {
+  stored_failures = reserved_until;
+  return true;
+}
+
 Error run_psk() {
   PskSecrets psk;
   psk.master_secret = rx();
   psk.sender_id = rx().first(1);
   psk.recipient_id = rx().subspan(1, 1);
+  psk.sender_sequence = stored_sequence;
+  psk.failed_decryptions = stored_failures;
   ContextOptions options;
+  options.persistence = record::Persistence{store_sequence, nullptr, 16, store_failures, 16};
   HUSH_TRY(context.derive(psk, options));
   HUSH_TRY(context.restore_sequence(radio[2]));
   return exchange_records();
