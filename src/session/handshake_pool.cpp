@@ -43,10 +43,13 @@ uint8_t EndpointAccess::handshake_alloc(Ep& ep, bool initiator, uint8_t peer) no
     h.peer_cred = edhoc::PeerCredential{};
     reassembly_reset(h.reassembly);
     const ByteSpan work(h.work, sizeof(h.work));
+    // A role that is not compiled in gets no slot, so its engine never links.
     if (initiator) {
+      if constexpr (!config::kInitiator) return kNoSlot;
       new (h.engine) edhoc::Initiator(work, engine_settings(ep.s_.settings));
       h.step = HandshakeStep::kSendMessage1;
     } else {
+      if constexpr (!config::kResponder) return kNoSlot;
       new (h.engine) edhoc::Responder(work, engine_settings(ep.s_.settings));
       h.step = HandshakeStep::kReassemble1;
     }
@@ -59,9 +62,9 @@ void EndpointAccess::handshake_release(Ep& ep, uint8_t index) noexcept {
   HandshakeSlot& h = ep.s_.handshakes[index];
   if (h.step == HandshakeStep::kFree) return;
   if (h.initiator) {
-    initiator(h).~Initiator();
+    if constexpr (config::kInitiator) initiator(h).~Initiator();
   } else {
-    responder(h).~Responder();
+    if constexpr (config::kResponder) responder(h).~Responder();
   }
   // The engine wipes its secrets; the buffers around it held plaintext,
   // transcripts and flights.
