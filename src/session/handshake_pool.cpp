@@ -45,13 +45,19 @@ uint8_t EndpointAccess::handshake_alloc(Ep& ep, bool initiator, uint8_t peer) no
     const ByteSpan work(h.work, sizeof(h.work));
     // A role that is not compiled in gets no slot, so its engine never links.
     if (initiator) {
-      if constexpr (!config::kInitiator) return kNoSlot;
-      new (h.engine) edhoc::Initiator(work, engine_settings(ep.s_.settings));
-      h.step = HandshakeStep::kSendMessage1;
+      if constexpr (config::kInitiator) {
+        new (h.engine) edhoc::Initiator(work, engine_settings(ep.s_.settings));
+        h.step = HandshakeStep::kSendMessage1;
+      } else {
+        return kNoSlot;
+      }
     } else {
-      if constexpr (!config::kResponder) return kNoSlot;
-      new (h.engine) edhoc::Responder(work, engine_settings(ep.s_.settings));
-      h.step = HandshakeStep::kReassemble1;
+      if constexpr (config::kResponder) {
+        new (h.engine) edhoc::Responder(work, engine_settings(ep.s_.settings));
+        h.step = HandshakeStep::kReassemble1;
+      } else {
+        return kNoSlot;
+      }
     }
     return i;
   }
