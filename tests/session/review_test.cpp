@@ -792,3 +792,103 @@ TEST(SessionReview, OneForgedFragmentPerFlightEndsHandshake) {
 
 }  // namespace
 }  // namespace hush::session::review
+
+namespace hush::session::review {
+namespace {
+
+// ---------------------------------------------------------------------------
+// BUG (low; doc contradiction): a just-closed connection identifier can be
+// handed out again at once. PROTOCOL.md: "Identifiers are handed out in
+// rotation, so a closed session's identifier is among the last to be
+// reused: a late frame for it meets no session rather than new keys."
+// choose_id() starts at next_id, but peer_alloc() only advances next_id by
+// one whatever identifier was chosen; after choose_id() skipped identifiers
+// that were in use, next_id lags behind the one just given out, and the next
+// allocation returns it again as soon as it is free.
+//
+// Fix: set next_id to (index of the chosen identifier + 1) % 48.
+// ---------------------------------------------------------------------------
+TEST(SessionReview, ClosedIdentifierIsReusedAtOnce) {
+  Net net(110);
+  Node& client = net.add();
+  Node& server = net.add();
+  PeerHandle kept;  // a long-lived session holds identifier 0
+  ASSERT_EQ(client.ep.connect(net.addr(1), kept, net.now()), Error::kOk);
+  ASSERT_TRUE(net.run(60000, [&] { return both_connected(client, server); }));
+  // 47 short attempts use identifiers 1..47; the rotation is back at 0.
+  for (int i = 0; i < 47; ++i) {
+    PeerHandle h;
+    ASSERT_EQ(client.ep.connect(net.addr(1), h, net.now()), Error::kOk);
+    ASSERT_EQ(client.ep.close(h, net.now()), Error::kOk);
+  }
+  // The C_I of the next message_1 the client sends (last byte of the frame).
+  const auto next_c_i = [&](PeerHandle& h) -> int {
+    const size_t before = net.sent.size();
+    EXPECT_EQ(client.ep.connect(net.addr(1), h, net.now()), Error::kOk);
+    for (int k = 0; k < 8; ++k) (void)client.ep.poll(net.now());
+    for (size_t i = before; i < net.sent.size(); ++i) {
+      if (net.sent[i].from == 0 && net.sent[i].frame[0] == wire::kFrameMessage1) return net.sent[i].frame.back();
+    }
+    return -1;
+  };
+  PeerHandle c, d;
+  const int id_c = next_c_i(c);
+  ASSERT_GE(id_c, 0);
+  ASSERT_EQ(client.ep.close(c, net.now()), Error::kOk);
+  const int id_d = next_c_i(d);
+  ASSERT_GE(id_d, 0);
+  EXPECT_NE(id_d, id_c) << "the identifier of the session closed a moment ago was handed out again";
+}
+
+// ---------------------------------------------------------------------------
+// BUG (low-medium): any 4-byte frame | 0x03 | C_R | bstr | makes an
+// established responder seal and send a fresh authenticated ack (one per
+// half initial timeout). on_edhoc() treats every message_3 frame for a
+// completed session as "the initiator did not see our confirmation" without
+// checking that it is that session's message_3. The answer is not "stored
+// bytes" as SECURITY.md says ("answers a repeated message_1 or message_3 at
+// most once per half initial timeout, with stored bytes"): it spends a
+// sequence number (and AEAD usage budget) on an unauthenticated trigger, and
+// it is a fresh authenticated record, which the initiator takes as proof of
+// life.
+//
+// Fix: keep a digest of the accepted message_3 (e.g. 8 bytes of its hash,
+// or TH_4) in the PeerSlot while the initiator may still be unconfirmed, and
+// reconfirm only for an exact match; stop reconfirming once any record from
+// the initiator has been authenticated (it has the keys confirmed then).
+// ---------------------------------------------------------------------------
+TEST(SessionReview, ForgedMessage3MakesResponderSealAFreshRecord) {
+  Net net(111);
+  Node& client = net.add();
+  Node& server = net.add();
+  PeerHandle peer;
+  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
+  ASSERT_TRUE(net.run(60000, [&] { return both_connected(client, server); }));
+  // Let data flow once, so the server has authenticated the client's records.
+  const Bytes p = payload(1);
+  ASSERT_EQ(client.ep.send(peer, ConstByteSpan(p.data(), p.size()), kSendConfirmed, net.now()), Error::kOk);
+  ASSERT_TRUE(net.run(60000, [&] { return client.count(EventType::kDelivered) == 1; }));
+  // The server's C_R is the C_R of the message_3 the client sent.
+  uint8_t c_r = 0xFF;
+  for (const auto& f : net.sent) {
+    if (f.from == 0 && (f.frame[0] & 0x07) == wire::kFrameMessage3) c_r = f.frame[1];
+  }
+  ASSERT_NE(c_r, 0xFF);
+  const PeerHandle sp = server.last(EventType::kConnected)->peer;
+  // Drive the server by hand (no keepalive is due in these 6 s).
+  (void)server.ep.poll(net.now());
+  const uint64_t seq_before = server.ep.context(sp)->next_sequence();
+  const uint32_t records_before = server.ep.counters().frames_out[static_cast<size_t>(FrameClass::kRecord)];
+  for (int i = 0; i < 10; ++i) {
+    const Bytes junk = {wire::kFrameMessage3, c_r, 0x41, static_cast<uint8_t>(i)};
+    server.ep.input(ConstByteSpan(junk.data(), junk.size()), net.addr(7), net.now());
+    (void)server.ep.poll(net.now());
+    net.advance(600);
+  }
+  EXPECT_EQ(server.ep.counters().frames_out[static_cast<size_t>(FrameClass::kRecord)], records_before)
+      << "forged message_3 frames made the server send authenticated records";
+  EXPECT_EQ(server.ep.context(sp)->next_sequence(), seq_before);
+}
+
+}  // namespace
+}  // namespace hush::session::review
