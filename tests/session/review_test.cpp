@@ -701,6 +701,7 @@ TEST(SessionReview, FragmentedMessage1HandshakeIsEvictedAsIfOld) {
   });
   ASSERT_GT(injected, 0);
   EXPECT_EQ(client.count(EventType::kConnected), 1u) << "a handshake a few ms old was evicted as 'old'";
+  EXPECT_EQ(client.count(EventType::kHandshakeFailed), 0u);
   EXPECT_EQ(server.count(EventType::kConnected), 1u);
 }
 
@@ -787,6 +788,8 @@ TEST(SessionReview, OneForgedFragmentPerFlightEndsHandshake) {
     return client.count(EventType::kConnected) + client.count(EventType::kHandshakeFailed) > 0;
   });
   EXPECT_EQ(client.count(EventType::kConnected), 1u) << "forged fragments ended the handshake";
+  EXPECT_EQ(client.count(EventType::kHandshakeFailed), 0u);
+  EXPECT_EQ(client.ep.counters().drops.fragment, 0u) << "genuine message_2 fragments were refused";
   EXPECT_EQ(server.count(EventType::kConnected), 1u);
 }
 
