@@ -75,11 +75,13 @@ struct LinkAddr {
   bool operator!=(const LinkAddr& o) const noexcept { return !(*this == o); }
 };
 
-/// A peer as the application sees it: a session slot and its generation, so
-/// that a handle to a closed session never reaches its successor.
+/// A peer as the application sees it: a session slot and its generation.
+/// The generation advances whenever a handle the application held dies, so a
+/// handle to a closed session never reaches its successor (until 65536
+/// sessions have used that one slot).
 struct PeerHandle {
   uint8_t slot = 0xFF;
-  uint8_t generation = 0;
+  uint16_t generation = 0;
   bool valid() const noexcept { return slot != 0xFF; }
   bool operator==(const PeerHandle& o) const noexcept { return slot == o.slot && generation == o.generation; }
 };

@@ -44,6 +44,8 @@ enum class HandshakeStep : uint8_t {
 };
 
 inline constexpr size_t kMaxEdhocMessage = config::kMaxMessageLen;
+/// Bytes of SHA-256(message_3) a responder keeps to recognise a resent message_3.
+inline constexpr size_t kMessage3DigestLen = 8;
 /// Stored flight: a whole EDHOC message with its frame header, or a
 /// message_3 frame with the record riding in it.
 inline constexpr size_t kFlightLen =
@@ -99,12 +101,14 @@ struct HandshakeSlot {
 
 /// One session: what an established tunnel keeps (src/session/peer_table.cpp).
 struct PeerSlot {
-  uint8_t state = 0;  // PeerState
-  uint8_t generation = 0;
-  uint8_t own_id = 0;   // our connection identifier: the records' cid to us
-  uint8_t peer_id = 0;  // the peer's: our records' cid
+  uint8_t state = 0;        // PeerState
+  uint16_t generation = 0;  // advances when a handle the application held dies
+  uint8_t own_id = 0;       // our connection identifier: the records' cid to us
+  uint8_t peer_id = 0;      // the peer's: our records' cid
   bool initiator = false;
   bool app_known = false;    // the application holds a handle to it (connect() or kConnected)
+  uint8_t adopt_for = 0xFF;  // simultaneous open: the connecting slot this responder handshake may take over
+  uint16_t adopt_generation = 0;
   uint8_t handshake = 0xFF;  // handshake slot while connecting / confirming
   uint8_t kid_len = 0;
   uint8_t kid[edhoc::kMaxKidLen] = {};
@@ -119,6 +123,8 @@ struct PeerSlot {
   uint32_t probe_rto = 0;       // keepalive resend interval while the peer is silent (0: none sent yet)
   uint32_t last_reconfirm = 0;  // rate limit: answers to a repeated message_3
   bool reconfirmed = false;
+  bool m3_digest_set = false;  // responder: a resent message_3 may still come
+  uint8_t m3_digest[kMessage3DigestLen] = {};
   Timers timers{};
   record::SecurityContext ctx{};
 };
@@ -127,7 +133,7 @@ struct PeerSlot {
 struct TxSlot {
   uint8_t state = 0;  // TxState
   uint8_t peer = 0;
-  uint8_t generation = 0;
+  uint16_t generation = 0;
   uint8_t retries = 0;
   bool confirmed = false;  // retransmitted until acked
   uint8_t control = 0;     // 0: data; else the wire::RecordControl it carries
@@ -148,6 +154,8 @@ struct EndpointState {
   Platform platform{};
   Settings settings{};
   edhoc::LocalCredential self{};
+  uint8_t own_kid[edhoc::kMaxKidLen] = {};  // from self.id_cred: settles duplicate sessions
+  uint8_t own_kid_len = 0;
   HandshakeSlot handshakes[HUSH_SESSION_MAX_HANDSHAKES];
   PeerSlot peers[HUSH_SESSION_MAX_PEERS];
   TxSlot tx[HUSH_SESSION_TX_SLOTS];

@@ -4,6 +4,7 @@
 // handshake_flow.cpp and record_flow.cpp.
 
 #include "endpoint_internal.h"
+#include "hush/cbor.h"
 #include "hush/ct.h"
 
 namespace hush::session {
@@ -44,6 +45,18 @@ bool LinkAddr::operator==(const LinkAddr& o) const noexcept {
 }
 
 namespace detail {
+
+ConstByteSpan EndpointAccess::own_kid(const Ep& ep) noexcept {
+  return ConstByteSpan(ep.s_.own_kid, ep.s_.own_kid_len);
+}
+
+int EndpointAccess::kid_compare(ConstByteSpan a, ConstByteSpan b) noexcept {
+  const size_t n = a.size() < b.size() ? a.size() : b.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
+  }
+  return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+}
 
 void EndpointAccess::emit(Ep& ep, Event& ev) noexcept {
   if (ep.s_.platform.event != nullptr) ep.s_.platform.event(ep.s_.platform.user, ev);
@@ -125,6 +138,17 @@ Error Endpoint::begin(const Platform& platform, const edhoc::LocalCredential& se
     return Error::kInvalidArgument;
   }
   if (s_.ready) return Error::kInvalidState;
+  // Our own kid, from ID_CRED = {4: kid}.
+  cbor::Decoder d(self.id_cred);
+  size_t n = 0;
+  int64_t label = 0;
+  ConstByteSpan kid;
+  if (!ok(d.read_map(n)) || n != 1 || !ok(d.read_int(label)) || label != wire::kCoseHeaderKid ||
+      !ok(d.read_bstr(kid)) || kid.empty() || kid.size() > sizeof(s_.own_kid)) {
+    return Error::kInvalidArgument;
+  }
+  for (size_t i = 0; i < kid.size(); ++i) s_.own_kid[i] = kid[i];
+  s_.own_kid_len = static_cast<uint8_t>(kid.size());
   s_.platform = platform;
   s_.self = self;
   s_.settings = settings;
@@ -137,18 +161,22 @@ Error Endpoint::connect(const LinkAddr& to, PeerHandle& peer, uint32_t now) noex
   if (!s_.ready) return Error::kInvalidState;
   if (!config::kInitiator) return Error::kUnsupported;
   if (to.is_broadcast() || to.len > LinkAddr::kMaxLen) return Error::kInvalidArgument;
-  const uint8_t p = EndpointAccess::peer_alloc(*this, to, true, -1);
-  if (p == kNoSlot) return Error::kBufferTooSmall;
-  const uint8_t h = EndpointAccess::handshake_alloc(*this, true, p);
-  if (h == kNoSlot) {
-    EndpointAccess::peer_release(*this, p);
-    return Error::kBufferTooSmall;
+  uint8_t p = kNoSlot, h = kNoSlot;
+  for (int attempt = 0; attempt < 2 && h == kNoSlot; ++attempt) {
+    p = EndpointAccess::peer_alloc(*this, to, true, -1);
+    h = p == kNoSlot ? kNoSlot : EndpointAccess::handshake_alloc(*this, true, p, now);
+    if (h == kNoSlot) {
+      if (p != kNoSlot) EndpointAccess::peer_release(*this, p);
+      // The application's own handshake outranks a stale half-open one.
+      if (attempt == 0 && !EndpointAccess::evict_half_open(*this, now)) break;
+    }
   }
+  if (h == kNoSlot) return Error::kBufferTooSmall;
   s_.peers[p].handshake = h;
   s_.peers[p].app_known = true;
   ++counters_.handshakes_started;
+  // message_1 is prepared by the next poll(): it costs a key generation.
   peer = EndpointAccess::handle_of(*this, p);
-  (void)now;  // message_1 is prepared by the next poll(): it costs a key generation
   return Error::kOk;
 }
 

@@ -46,10 +46,10 @@ struct EndpointAccess {
   static uint8_t peer_by_own_id(const Ep& ep, uint8_t own_id) noexcept;
   static uint8_t peer_by_handle(const Ep& ep, PeerHandle h) noexcept;
   /// A fresh one-byte connection identifier, unused by any local session, not `avoid`.
-  static bool choose_id(const Ep& ep, int avoid, uint8_t& id) noexcept;
+  static bool choose_id(Ep& ep, int avoid, uint8_t& id) noexcept;
 
   // --- handshake_pool.cpp ---------------------------------------------------
-  static uint8_t handshake_alloc(Ep& ep, bool initiator, uint8_t peer) noexcept;
+  static uint8_t handshake_alloc(Ep& ep, bool initiator, uint8_t peer, uint32_t now) noexcept;
   static void handshake_release(Ep& ep, uint8_t index) noexcept;
   static edhoc::Initiator& initiator(HandshakeSlot& h) noexcept;
   static edhoc::Responder& responder(HandshakeSlot& h) noexcept;
@@ -75,10 +75,17 @@ struct EndpointAccess {
   static bool responder_step(Ep& ep, uint8_t index, uint32_t now) noexcept;
   static HandshakeSlot* slot_of(Ep& ep, uint8_t peer) noexcept;
   static bool evict_half_open(Ep& ep, uint32_t now) noexcept;
+  /// Frees a responder handshake slot and its peer slot (kNoSlot: nothing).
+  static void drop_half_open(Ep& ep, uint8_t index) noexcept;
   static ByteSpan flight_body(HandshakeSlot& h, EdhocKind kind) noexcept;
   static void start_flight(Ep& ep, uint8_t index, EdhocKind kind, uint8_t cid, size_t message_len, size_t record_len,
                            uint32_t now) noexcept;
   static void count_drop(Ep& ep, Error e) noexcept;
+  /// Simultaneous open: moves an authenticated responder handshake into the
+  /// application's connecting slot it answers, if still there. Returns the
+  /// peer slot the handshake now belongs to.
+  static uint8_t adopt(Ep& ep, uint8_t index) noexcept;
+  static void message_3_digest(ConstByteSpan message_3, uint8_t (&digest)[kMessage3DigestLen]) noexcept;
   static Error derive_context(Ep& ep, edhoc::detail::Handshake& hs, PeerSlot& p) noexcept;
 
   // --- record_flow.cpp ------------------------------------------------------
@@ -98,6 +105,9 @@ struct EndpointAccess {
   static void on_ack(Ep& ep, uint8_t index, ConstByteSpan payload) noexcept;
   static void note_ack(PeerSlot& p, uint64_t seq) noexcept;
   static void alert(Ep& ep, uint8_t index, Error why) noexcept;
+  static ConstByteSpan own_kid(const Ep& ep) noexcept;
+  /// Orders kids: by bytes, then by length.
+  static int kid_compare(ConstByteSpan a, ConstByteSpan b) noexcept;
   static void finish_riding(Ep& ep, uint8_t peer, uint32_t now) noexcept;
 };
 

@@ -29,19 +29,24 @@ bool one_byte_int(uint8_t b) noexcept {
 // G_X and C_I of a message_1 (METHOD, SUITES_I, G_X, C_I, ?EAD_1), read
 // without an engine: duplicates and simultaneous opens are recognised before
 // any state is spent. Full validation is process_message_1's.
-bool peek_message_1(ConstByteSpan m1, ConstByteSpan& g_x, int& c_i) noexcept {
+bool peek_message_1(ConstByteSpan m1, ConstByteSpan& g_x, int& c_i, int& method, int& suite) noexcept {
   cbor::Decoder d(m1);
-  int64_t method = 0;
+  int64_t m = 0;
   ConstByteSpan suites, c;
-  if (!ok(d.read_int(method)) || !ok(d.read_item(suites)) || !ok(d.read_bstr(g_x))) return false;
-  if (g_x.size() != crypto::kCoordLen) return false;
-  c_i = -1;
-  cbor::Major m;
-  if (!ok(d.peek(m))) return false;
-  if (m == cbor::Major::kBstr) {
-    if (!ok(d.read_bstr(c))) return false;
-    return true;  // not a one-byte id: process_message_1 decides, the session refuses later
+  if (!ok(d.read_int(m)) || !ok(d.read_item(suites)) || !ok(d.read_bstr(g_x))) return false;
+  if (g_x.size() != crypto::kCoordLen || m < 0 || m > 3) return false;
+  method = static_cast<int>(m);
+  // SUITES_I: an int, or an array whose last entry is the selected suite.
+  suite = -1;
+  if (suites.size() == 1 && suites[0] <= 0x17) {
+    suite = suites[0];
+  } else if (suites.size() >= 2 && (suites[0] & 0xE0) == 0x80 && suites[suites.size() - 1] <= 0x17) {
+    suite = suites[suites.size() - 1];
   }
+  c_i = -1;
+  cbor::Major major;
+  if (!ok(d.peek(major))) return false;
+  if (major == cbor::Major::kBstr) return ok(d.read_bstr(c));  // not a one-byte id: refused by the caller
   if (!ok(d.read_item(c)) || c.size() != 1 || !one_byte_int(c[0])) return false;
   c_i = c[0];
   return true;
@@ -209,10 +214,16 @@ void EndpointAccess::on_fragment(Ep& ep, const Frame& f, const LinkAddr& from, u
         ++ep.counters_.drops.unknown_context;
         return;
       }
-      const uint8_t p = peer_alloc(ep, from, false, -1);
-      index = p == kNoSlot ? kNoSlot : handshake_alloc(ep, false, p);
+      uint8_t p = kNoSlot;
+      for (int attempt = 0; attempt < 2 && index == kNoSlot; ++attempt) {
+        p = peer_alloc(ep, from, false, -1);
+        index = p == kNoSlot ? kNoSlot : handshake_alloc(ep, false, p, now);
+        if (index == kNoSlot) {
+          if (p != kNoSlot) peer_release(ep, p);
+          if (attempt == 0 && !evict_half_open(ep, now)) break;
+        }
+      }
       if (index == kNoSlot) {
-        if (p != kNoSlot) peer_release(ep, p);
         ++ep.counters_.drops.no_resources;
         return;
       }
@@ -227,8 +238,27 @@ void EndpointAccess::on_fragment(Ep& ep, const Frame& f, const LinkAddr& from, u
       return;
     }
     index = ep.s_.peers[p].handshake;
+    // Only the message this step waits for (or the resent message_2 that
+    // says our message_3 was lost) may take the reassembly buffer.
+    const bool expected =
+        (h->initiator && f.edhoc == EdhocKind::kMessage2 &&
+         (h->step == HandshakeStep::kAwaitMessage2 || h->step == HandshakeStep::kAwaitConfirm)) ||
+        (h->initiator && f.edhoc == EdhocKind::kMessage4 && h->step == HandshakeStep::kAwaitConfirm) ||
+        (!h->initiator && f.edhoc == EdhocKind::kMessage3 && h->step == HandshakeStep::kAwaitMessage3) ||
+        f.edhoc == EdhocKind::kError;
+    if (!expected) {
+      ++ep.counters_.drops.fragment;
+      return;
+    }
   }
   const Error e = reassembly_add(h->reassembly, static_cast<uint8_t>(f.edhoc), f.frag_total, f.frag_offset, f.body);
+  if (e == Error::kInvalidState) {
+    // It disagreed with what was gathered, and replaced it: whichever was
+    // forged, the sender's next flight completes the genuine message.
+    ++ep.counters_.drops.fragment;
+    timers::arm(h->timers, TimerId::kReassembly, now + ep.s_.settings.reassembly_timeout_ms);
+    return;
+  }
   if (e == Error::kNeedMore) {
     if (!timers::armed(h->timers, TimerId::kReassembly)) {
       timers::arm(h->timers, TimerId::kReassembly, now + ep.s_.settings.reassembly_timeout_ms);
@@ -282,76 +312,89 @@ void EndpointAccess::on_message_1(Ep& ep, ConstByteSpan m1, const LinkAddr& from
   }
 }
 
+void EndpointAccess::drop_half_open(Ep& ep, uint8_t index) noexcept {
+  if (index == kNoSlot) return;
+  const uint8_t peer = ep.s_.handshakes[index].peer;
+  handshake_release(ep, index);
+  peer_release(ep, peer);
+}
+
 void EndpointAccess::on_message_1_responder(Ep& ep, ConstByteSpan m1, const LinkAddr& from, uint32_t now) noexcept {
+  // A responder slot already gathering this message_1's fragments, if any.
+  // Every way out below that does not take the message into it frees it.
+  uint8_t target = kNoSlot;
+  for (uint8_t i = 0; i < kMaxHandshakes; ++i) {
+    const HandshakeSlot& h = ep.s_.handshakes[i];
+    if (!h.initiator && h.step == HandshakeStep::kReassemble1 && addr_of(ep.s_.peers[h.peer]) == from) target = i;
+  }
   ConstByteSpan g_x;
   int c_i = -1;
-  if (!peek_message_1(m1, g_x, c_i)) {
+  int method = -1, suite = -1;
+  if (!peek_message_1(m1, g_x, c_i, method, suite)) {
     ++ep.counters_.drops.malformed;
+    drop_half_open(ep, target);
     return;
   }
-  uint8_t target = kNoSlot;  // a responder slot already gathering this message_1's fragments
+  // Refused before any slot or generation is spent on it: a method or
+  // suite this endpoint does not run, or an identifier hush cannot use.
+  if (method != static_cast<int>(ep.s_.settings.method) || suite != ep.s_.settings.suite || c_i < 0) {
+    ++ep.counters_.drops.malformed;
+    log(ep, "message_1 refused", Error::kUnsupported);
+    drop_half_open(ep, target);
+    return;
+  }
   for (uint8_t i = 0; i < kMaxHandshakes; ++i) {
     HandshakeSlot& h = ep.s_.handshakes[i];
-    if (h.step == HandshakeStep::kFree) continue;
-    const bool same_addr = addr_of(ep.s_.peers[h.peer]) == from;
-    if (!h.initiator && h.step == HandshakeStep::kReassemble1) {
-      if (same_addr) target = i;
-      continue;
+    if (h.step == HandshakeStep::kFree || h.initiator || h.step == HandshakeStep::kReassemble1) continue;
+    if (!ct::equal(ConstByteSpan(h.g_x), g_x)) continue;
+    // The same message_1 again: our message_2 was lost. Resend it, never
+    // process message_1 twice (RFC 9528 §7).
+    ++ep.counters_.drops.duplicate;
+    drop_half_open(ep, target);
+    if (h.step == HandshakeStep::kAwaitMessage3 && reply_allowed(h, ep.s_.settings, ep.counters_, now)) {
+      ++ep.counters_.retransmissions;
+      send_flight(ep, i, now);
     }
-    if (!h.initiator && ct::equal(ConstByteSpan(h.g_x), g_x)) {
-      // The same message_1 again: our message_2 was lost. Resend it, never
-      // process message_1 twice (RFC 9528 §7).
-      ++ep.counters_.drops.duplicate;
-      if (h.step == HandshakeStep::kAwaitMessage3 && reply_allowed(h, ep.s_.settings, ep.counters_, now)) {
-        ++ep.counters_.retransmissions;
-        send_flight(ep, i, now);
-      }
-      return;
-    }
-  }
-  for (uint8_t i = 0; i < kMaxHandshakes && target == kNoSlot; ++i) {
-    HandshakeSlot& h = ep.s_.handshakes[i];
-    if (!h.initiator || h.step == HandshakeStep::kFree || !(addr_of(ep.s_.peers[h.peer]) == from)) continue;
-    if (h.step == HandshakeStep::kSendMessage1) {
-      // Both sides called connect() and ours is not out yet: wait; the
-      // peer resends, and by then the tie-break below can run.
-      ++ep.counters_.simultaneous_opens;
-      return;
-    }
-    if (h.step != HandshakeStep::kAwaitMessage2) continue;
-    // RFC 9528 §9.8: both sides called connect(). The handshake with the
-    // larger G_X goes on and the other side drops its own; both compare the
-    // same two values, so exactly one survives.
-    ++ep.counters_.simultaneous_opens;
-    int cmp = 0;
-    for (size_t k = 0; k < crypto::kCoordLen && cmp == 0; ++k) cmp = int{h.g_x[k]} - int{g_x[k]};
-    if (cmp > 0) return;  // ours goes on: the peer answers our message_1
-    // Theirs goes on: this peer slot becomes its responder, so the
-    // application's handle stays the same.
-    const uint8_t peer = h.peer;
-    handshake_release(ep, i);
-    PeerSlot& p = ep.s_.peers[peer];
-    p.initiator = false;
-    p.handshake = handshake_alloc(ep, false, peer);
-    if (p.handshake == kNoSlot) {
-      Event ev;
-      ev.type = EventType::kHandshakeFailed;
-      ev.failure = HandshakeFailure::kLocal;
-      ev.error = Error::kBufferTooSmall;
-      end_session(ep, peer, ev);
-      return;
-    }
-    target = p.handshake;
-  }
-  if (!config::kResponder || !ep.s_.settings.accept_incoming) {
-    ++ep.counters_.drops.unknown_context;
     return;
   }
+  if (!config::kResponder || !ep.s_.settings.accept_incoming) {
+    // A side that cannot answer keeps its own handshake, whatever the
+    // tie-break would say.
+    ++ep.counters_.drops.unknown_context;
+    drop_half_open(ep, target);
+    return;
+  }
+  // RFC 9528 §9.8 simultaneous open: we are connecting to the address this
+  // message_1 came from. The handshake with the larger G_X goes on. If it is
+  // ours, theirs is dropped. If it is theirs, we answer it as responder but
+  // keep our own handshake too: the address proves nothing, and a forged
+  // message_1 must not end our connect(). Whichever authenticates first
+  // takes the application's handle (responder_step, kProcessMessage3).
+  uint8_t adopt_for = kNoSlot;
+  for (uint8_t i = 0; i < kMaxHandshakes; ++i) {
+    const HandshakeSlot& h = ep.s_.handshakes[i];
+    if (!h.initiator || !(addr_of(ep.s_.peers[h.peer]) == from)) continue;
+    if (h.step != HandshakeStep::kSendMessage1 && h.step != HandshakeStep::kAwaitMessage2) continue;
+    ++ep.counters_.simultaneous_opens;
+    if (h.step == HandshakeStep::kSendMessage1) {
+      // Ours is not out yet: wait; the peer resends, and then the tie-break runs.
+      drop_half_open(ep, target);
+      return;
+    }
+    int cmp = 0;
+    for (size_t k = 0; k < crypto::kCoordLen && cmp == 0; ++k) cmp = int{h.g_x[k]} - int{g_x[k]};
+    if (cmp > 0) {
+      drop_half_open(ep, target);
+      return;  // ours goes on: the peer answers our message_1
+    }
+    adopt_for = h.peer;
+  }
+
   uint8_t index = target;
   uint8_t peer = kNoSlot;
   for (int attempt = 0; attempt < 2 && index == kNoSlot; ++attempt) {
     peer = peer_alloc(ep, from, false, c_i);
-    index = peer == kNoSlot ? kNoSlot : handshake_alloc(ep, false, peer);
+    index = peer == kNoSlot ? kNoSlot : handshake_alloc(ep, false, peer, now);
     if (index == kNoSlot) {
       if (peer != kNoSlot) peer_release(ep, peer);
       // Full: like a SYN cache, the oldest half-open responder handshake
@@ -365,18 +408,14 @@ void EndpointAccess::on_message_1_responder(Ep& ep, ConstByteSpan m1, const Link
     ++ep.counters_.drops.no_resources;
     return;
   }
-  if (target == kNoSlot) {
-    ep.s_.peers[peer].handshake = index;
-    ep.s_.handshakes[index].started = now;
-  }
   HandshakeSlot& h = ep.s_.handshakes[index];
   peer = h.peer;
   PeerSlot& p = ep.s_.peers[peer];
+  p.handshake = index;
   if (static_cast<int>(p.own_id) == c_i) {
     uint8_t id = 0;
     if (!choose_id(ep, c_i, id)) {
-      handshake_release(ep, index);
-      peer_release(ep, peer);
+      drop_half_open(ep, index);
       ++ep.counters_.drops.no_resources;
       return;
     }
@@ -384,18 +423,19 @@ void EndpointAccess::on_message_1_responder(Ep& ep, ConstByteSpan m1, const Link
   }
   edhoc::Message1Info info;
   const Error e = responder(h).process_message_1(m1, info);
-  if (!ok(e) || c_i < 0) {
-    // Wrong suite or method, or an identifier hush cannot use: nothing is
-    // kept. (An EDHOC error reply would let anyone make this side transmit;
-    // the initiator times out instead, and its application sees why.)
+  if (!ok(e)) {
+    // Nothing is kept. (An EDHOC error reply would let anyone make this
+    // side transmit; the initiator times out instead, and its application
+    // sees why.)
     ++ep.counters_.drops.malformed;
-    log(ep, "message_1 refused", ok(e) ? Error::kUnsupported : e);
-    handshake_release(ep, index);
-    peer_release(ep, peer);
+    log(ep, "message_1 refused", e);
+    drop_half_open(ep, index);
     return;
   }
   for (size_t k = 0; k < crypto::kCoordLen; ++k) h.g_x[k] = g_x[k];
   p.peer_id = static_cast<uint8_t>(c_i);
+  p.adopt_for = adopt_for;
+  p.adopt_generation = adopt_for == kNoSlot ? 0 : ep.s_.peers[adopt_for].generation;
   h.step = HandshakeStep::kSendMessage2;
   ++ep.counters_.handshakes_started;
 }
@@ -470,20 +510,25 @@ void EndpointAccess::on_edhoc(Ep& ep, const Frame& f, ConstByteSpan message, con
       return;
     }
     ++ep.counters_.drops.duplicate;
-    if (h == nullptr && p.state == static_cast<uint8_t>(PeerState::kEstablished)) {
-      // The initiator did not see our confirmation: confirm again (rate
-      // limited), and let the record layer judge the record that rode along.
-      const uint32_t gap = ep.s_.settings.retransmit.initial_ms / 2;
-      if (p.reconfirmed && !timers::reached(now, p.last_reconfirm + gap)) {
-        ++ep.counters_.drops.rate_limited;
-      } else {
-        p.reconfirmed = true;
-        p.last_reconfirm = now;
-        if (!f.record.empty()) on_record(ep, f.record, from, now);
-        p.ack_pending = true;
-        timers::arm(p.timers, TimerId::kAck, now);
-      }
+    // The initiator did not see our confirmation and resent message_3: the
+    // same bytes as the one we accepted, and only until the initiator's own
+    // records show that it has the confirmation. Then confirm again (rate
+    // limited), and let the record layer judge the record that rode along.
+    if (h != nullptr || p.state != static_cast<uint8_t>(PeerState::kEstablished) || !p.m3_digest_set) return;
+    uint8_t digest[kMessage3DigestLen];
+    message_3_digest(message, digest);
+    if (!ct::equal(ConstByteSpan(digest), ConstByteSpan(p.m3_digest))) return;
+    const uint32_t gap = ep.s_.settings.retransmit.initial_ms / 2;
+    if (p.reconfirmed && !timers::reached(now, p.last_reconfirm + gap)) {
+      ++ep.counters_.drops.rate_limited;
+      return;
     }
+    p.reconfirmed = true;
+    p.last_reconfirm = now;
+    if (!f.record.empty()) on_record(ep, f.record, from, now);
+    if (peer_by_own_id(ep, f.cid) != peer) return;
+    p.ack_pending = true;
+    timers::arm(p.timers, TimerId::kAck, now);
     return;
   }
 
@@ -549,6 +594,42 @@ bool copy_kid(PeerSlot& p, const edhoc::IdCredView& id) noexcept {
 
 }  // namespace
 
+uint8_t EndpointAccess::adopt(Ep& ep, uint8_t index) noexcept {
+  HandshakeSlot& h = ep.s_.handshakes[index];
+  const uint8_t temp = h.peer;
+  const PeerSlot& t = ep.s_.peers[temp];
+  const uint8_t target = t.adopt_for;
+  if (target == kNoSlot) return temp;
+  PeerSlot& app = ep.s_.peers[target];
+  if (app.state != static_cast<uint8_t>(PeerState::kConnecting) || !app.app_known || !app.initiator ||
+      app.generation != t.adopt_generation) {
+    return temp;  // the connect() it answered is over; this stays a session of its own
+  }
+  if (app.handshake != kNoSlot) handshake_release(ep, app.handshake);
+  app.handshake = index;
+  app.initiator = false;
+  app.own_id = t.own_id;
+  app.peer_id = t.peer_id;
+  app.kid_len = t.kid_len;
+  for (size_t i = 0; i < t.kid_len; ++i) app.kid[i] = t.kid[i];
+  h.peer = target;
+  peer_release(ep, temp);
+  return target;
+}
+
+void EndpointAccess::message_3_digest(ConstByteSpan message_3, uint8_t (&digest)[kMessage3DigestLen]) noexcept {
+  crypto::Sha256 st;
+  uint8_t full[crypto::kHashLen] = {};
+  if (ok(crypto::sha256_start(st)) && ok(crypto::sha256_update(st, message_3)) && ok(crypto::sha256_finish(st, full))) {
+    for (size_t i = 0; i < kMessage3DigestLen; ++i) digest[i] = full[i];
+  } else {
+    crypto::sha256_abort(st);
+    // No digest: no resent message_3 will match, and the initiator's own
+    // retransmission budget ends its wait instead.
+    for (size_t i = 0; i < kMessage3DigestLen; ++i) digest[i] = static_cast<uint8_t>(~full[i]);
+  }
+}
+
 // Each role's steps in a function of its own, so that a firmware built for
 // one role links none of the other's.
 bool EndpointAccess::initiator_step(Ep& ep, uint8_t index, uint32_t now) noexcept {
@@ -569,8 +650,8 @@ bool EndpointAccess::initiator_step(Ep& ep, uint8_t index, uint32_t now) noexcep
         return true;
       }
       ConstByteSpan g_x;
-      int unused = -1;
-      if (peek_message_1(out.first(out_len), g_x, unused)) {
+      int unused_c_i = -1, unused_method = -1, unused_suite = -1;
+      if (peek_message_1(out.first(out_len), g_x, unused_c_i, unused_method, unused_suite)) {
         for (size_t k = 0; k < crypto::kCoordLen; ++k) h.g_x[k] = g_x[k];
       }
       h.step = HandshakeStep::kAwaitMessage2;
@@ -678,27 +759,34 @@ bool EndpointAccess::responder_step(Ep& ep, uint8_t index, uint32_t now) noexcep
         h.step = HandshakeStep::kAwaitMessage3;
         return true;
       }
-      e = derive_context(ep, responder(h), p);
+      // Authenticated. A simultaneous open's answer takes over the
+      // application's connecting handle (and ends our own attempt).
+      const uint8_t peer = adopt(ep, index);
+      PeerSlot& q = ep.s_.peers[peer];
+      e = derive_context(ep, responder(h), q);
       if (!ok(e)) {
         handshake_fail(ep, index, HandshakeFailure::kLocal, e);
         return true;
       }
+      // What a resent message_3 must match to be confirmed again (a forged
+      // one must not make this side seal anything).
+      message_3_digest(ConstByteSpan(h.rx, h.rx_len), q.m3_digest);
+      q.m3_digest_set = true;
       // Connected first, then the record that rode along (it waits in the
-      // slot's buffer), then the slot goes.
-      const uint8_t peer = h.peer;
+      // slot's buffer), then the slot goes. The application may end the
+      // session, and even start a new one in the same slots, from inside
+      // either event: the handle says whether this session is still there.
+      const PeerHandle handle = handle_of(ep, peer);
       established(ep, peer, now, false);
-      PeerSlot& q = ep.s_.peers[peer];
-      if (h.rx_record_len != 0 && q.state == static_cast<uint8_t>(PeerState::kEstablished)) {
-        on_record(ep, ConstByteSpan(h.rx + h.rx_len, h.rx_record_len), addr_of(q), now);
-      }
+      if (peer_by_handle(ep, handle) == kNoSlot) return true;
+      if (h.rx_record_len != 0) on_record(ep, ConstByteSpan(h.rx + h.rx_len, h.rx_record_len), addr_of(q), now);
+      if (peer_by_handle(ep, handle) == kNoSlot) return true;
       handshake_release(ep, index);
-      if (ep.s_.peers[peer].handshake == index) ep.s_.peers[peer].handshake = kNoSlot;
+      q.handshake = kNoSlot;
       // Confirm the keys to the initiator at once: an ack (of the record
       // that rode along, or of nothing) is the proof it waits for.
-      if (q.state == static_cast<uint8_t>(PeerState::kEstablished)) {
-        q.ack_pending = true;
-        timers::arm(q.timers, TimerId::kAck, now);
-      }
+      q.ack_pending = true;
+      timers::arm(q.timers, TimerId::kAck, now);
       return true;
     }
 

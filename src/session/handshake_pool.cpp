@@ -24,13 +24,14 @@ edhoc::Settings engine_settings(const Settings& s) noexcept {
 
 }  // namespace
 
-uint8_t EndpointAccess::handshake_alloc(Ep& ep, bool initiator, uint8_t peer) noexcept {
+uint8_t EndpointAccess::handshake_alloc(Ep& ep, bool initiator, uint8_t peer, uint32_t now) noexcept {
   for (uint8_t i = 0; i < kMaxHandshakes; ++i) {
     HandshakeSlot& h = ep.s_.handshakes[i];
     if (h.step != HandshakeStep::kFree) continue;
     h.initiator = initiator;
     h.peer = peer;
     h.retries = 0;
+    h.started = now;
     h.rto = ep.s_.settings.retransmit.initial_ms;
     timers::cancel_all(h.timers);
     h.last_peer_error = 0;

@@ -19,7 +19,7 @@ constexpr uint8_t id_byte(uint8_t n) noexcept {
 
 }  // namespace
 
-bool EndpointAccess::choose_id(const Ep& ep, int avoid, uint8_t& id) noexcept {
+bool EndpointAccess::choose_id(Ep& ep, int avoid, uint8_t& id) noexcept {
   // Start after the last one handed out, so an identifier is not reused
   // right after its session ended (a late record then finds no session
   // rather than the wrong keys).
@@ -32,6 +32,7 @@ bool EndpointAccess::choose_id(const Ep& ep, int avoid, uint8_t& id) noexcept {
     }
     if (!used) {
       id = candidate;
+      ep.s_.next_id = static_cast<uint8_t>((ep.s_.next_id + k + 1) % kIdSpace);
       return true;
     }
   }
@@ -44,15 +45,14 @@ uint8_t EndpointAccess::peer_alloc(Ep& ep, const LinkAddr& addr, bool initiator,
     if (p.state != static_cast<uint8_t>(PeerState::kFree)) continue;
     uint8_t id = 0;
     if (!choose_id(ep, avoid_id, id)) return kNoSlot;
-    ep.s_.next_id = static_cast<uint8_t>((ep.s_.next_id + 1) % kIdSpace);
-    const uint8_t generation = static_cast<uint8_t>(p.generation + 1);
     p.ctx.reset();
     p.state = static_cast<uint8_t>(PeerState::kConnecting);
-    p.generation = generation;
     p.own_id = id;
     p.peer_id = 0;
     p.initiator = initiator;
     p.app_known = false;
+    p.adopt_for = kNoSlot;
+    p.adopt_generation = 0;
     p.handshake = kNoSlot;
     p.kid_len = 0;
     p.addr_len = addr.len;
@@ -64,6 +64,7 @@ uint8_t EndpointAccess::peer_alloc(Ep& ep, const LinkAddr& addr, bool initiator,
     p.ack_bitmap = 0;
     p.ack_largest = 0;
     p.reconfirmed = false;
+    p.m3_digest_set = false;
     timers::cancel_all(p.timers);
     return i;
   }
@@ -72,6 +73,11 @@ uint8_t EndpointAccess::peer_alloc(Ep& ep, const LinkAddr& addr, bool initiator,
 
 void EndpointAccess::peer_release(Ep& ep, uint8_t index) noexcept {
   PeerSlot& p = ep.s_.peers[index];
+  // A handle the application held dies here: the next one for this slot
+  // differs. Slots it never saw spend no generation, so no amount of junk
+  // message_1 can wrap the counter onto a live handle.
+  if (p.app_known) p.generation = static_cast<uint16_t>(p.generation + 1);
+  p.app_known = false;
   p.ctx.reset();  // wipes the keys
   ct::wipe(ByteSpan(p.kid, sizeof(p.kid)));
   p.kid_len = 0;

@@ -27,20 +27,26 @@ Error reassembly_add(detail::Reassembly& r, uint8_t kind, uint16_t total, uint16
       bytes.size() > size_t{total} - offset) {
     return Error::kMalformed;
   }
-  if (r.total != 0 && (r.total != total || r.kind != kind)) return Error::kMalformed;
-
-  // Check everything before storing anything, so a conflicting fragment
-  // leaves the buffer as it was.
+  // A fragment that disagrees with what is held (another total or kind, or
+  // other bytes where they overlap) means one of them is forged or stale.
+  // Keeping the first would let one forged fragment block every genuine
+  // one, so the newest wins and the gathering starts over with it.
+  bool conflict = r.total != 0 && (r.total != total || r.kind != kind);
   size_t fresh = 0;
-  for (size_t i = 0; i < bytes.size(); ++i) {
+  for (size_t i = 0; i < bytes.size() && !conflict; ++i) {
     const size_t at = offset + i;
     if (r.total != 0 && has(r, at)) {
-      if (r.buf[at] != bytes[i]) return Error::kMalformed;
+      if (r.buf[at] != bytes[i]) conflict = true;
     } else {
       ++fresh;
     }
   }
-  if (fresh == 0) return Error::kReplay;
+  if (conflict) {
+    reassembly_reset(r);
+    fresh = bytes.size();
+  } else if (fresh == 0) {
+    return Error::kReplay;
+  }
 
   r.total = total;
   r.kind = kind;
@@ -52,7 +58,8 @@ Error reassembly_add(detail::Reassembly& r, uint8_t kind, uint16_t total, uint16
     }
   }
   r.received = static_cast<uint16_t>(r.received + fresh);
-  return r.received == r.total ? Error::kOk : Error::kNeedMore;
+  if (r.received == r.total) return Error::kOk;
+  return conflict ? Error::kInvalidState : Error::kNeedMore;
 }
 
 }  // namespace hush::session

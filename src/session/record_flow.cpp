@@ -66,9 +66,17 @@ Error EndpointAccess::send_control(Ep& ep, uint8_t index, wire::RecordControl ty
   const LinkAddr to = addr_of(p);
 
   if (type == wire::RecordControl::kClose) {
-    // A close is retransmitted until acked, from a transmit slot.
+    // A close is retransmitted until acked, from a transmit slot. With the
+    // queue full it still goes out once, unconfirmed, before the keys go.
     const uint8_t t = tx_alloc(ep);
-    if (t == kNoSlot) return Error::kBufferTooSmall;
+    if (t == kNoSlot) {
+      record::Sealed once;
+      const ByteSpan out(ep.s_.frame_scratch, ep.s_.settings.mtu);
+      if (ok(record::seal(p.ctx, body, out, once, record::RecordKind::kControl))) {
+        (void)transmit(ep, to, ConstByteSpan(out.data(), once.size));
+      }
+      return Error::kBufferTooSmall;
+    }
     TxSlot& ts = ep.s_.tx[t];
     record::Sealed sealed;
     HUSH_TRY(record::seal(p.ctx, body, ByteSpan(ts.bytes, ep.s_.settings.mtu), sealed, record::RecordKind::kControl));
@@ -221,6 +229,9 @@ void EndpointAccess::on_record(Ep& ep, ConstByteSpan record, const LinkAddr& fro
   }
 
   timers::on_authenticated_rx(p, ep.s_.settings, now);
+  // The initiator sends a record after the one riding with message_3 only
+  // once it has our confirmation: it will not resend message_3 any more.
+  if (opened.seq >= 1) p.m3_digest_set = false;
   // The initiator's proof that message_3 arrived: any record from the responder.
   if (p.state == static_cast<uint8_t>(PeerState::kConnecting) && p.initiator) {
     established(ep, index, now);
@@ -258,18 +269,37 @@ void EndpointAccess::established(Ep& ep, uint8_t index, uint32_t now, bool relea
   p.app_known = true;
   ++ep.counters_.handshakes_completed;
   timers::on_authenticated_rx(p, ep.s_.settings, now);
-  // A peer that connects again (it rebooted, or lost the session) replaces
-  // its old session: same authenticated kid, new keys.
+  // A simultaneous open's answer still waiting to take this slot over is
+  // not needed any more.
+  for (uint8_t i = 0; i < kMaxHandshakes; ++i) {
+    const HandshakeSlot& h = ep.s_.handshakes[i];
+    if (h.step != HandshakeStep::kFree && !h.initiator && ep.s_.peers[h.peer].adopt_for == index &&
+        ep.s_.peers[h.peer].state == static_cast<uint8_t>(PeerState::kConnecting)) {
+      drop_half_open(ep, i);
+    }
+  }
+  // One session per authenticated peer. A peer that connects again (it
+  // rebooted, or lost the session) replaces its old session. Two sessions
+  // set up at once in opposite directions (a simultaneous open neither side
+  // caught) are settled the same way on both sides: the one initiated by
+  // the party with the larger kid stays.
   for (uint8_t i = 0; i < kMaxPeers; ++i) {
     const PeerSlot& o = ep.s_.peers[i];
     if (i == index || o.state != static_cast<uint8_t>(PeerState::kEstablished) || o.kid_len != p.kid_len ||
         o.kid_len == 0 || !ct::equal(ConstByteSpan(o.kid, o.kid_len), ConstByteSpan(p.kid, p.kid_len))) {
       continue;
     }
+    bool keep_new = true;
+    if (o.initiator != p.initiator) {
+      const bool peer_kid_larger = kid_compare(ConstByteSpan(p.kid, p.kid_len), own_kid(ep)) > 0;
+      // The new session was initiated by the peer iff we are its responder.
+      keep_new = (!p.initiator) == peer_kid_larger;
+    }
     Event old;
     old.type = EventType::kClosed;
     old.error = Error::kInvalidState;
-    end_session(ep, i, old);
+    end_session(ep, keep_new ? i : index, old);
+    if (!keep_new) return;
   }
   const PeerHandle handle = handle_of(ep, index);
   Event ev;
@@ -390,8 +420,9 @@ void EndpointAccess::tx_timers(Ep& ep, uint32_t now) noexcept {
         t.resend_at = now + timers::jittered(t.rto, rs);
       } else {
         tx_free(ep, i);
-        flush_pending(ep, index, now);
       }
+      // Payloads queued behind it go now.
+      flush_pending(ep, index, now);
       continue;
     }
     if (t.state != static_cast<uint8_t>(TxState::kAwaitAck) || !timers::reached(now, t.resend_at)) continue;

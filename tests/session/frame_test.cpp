@@ -110,12 +110,13 @@ TEST(Reassembly, EdgeCases) {
       {2, 10, 4, {5, 6, 7}, Error::kNeedMore},        // middle first
       {2, 10, 4, {5, 6, 7}, Error::kReplay},          // exact duplicate
       {2, 10, 5, {6}, Error::kReplay},                // inside what we have
-      {2, 10, 3, {4, 9}, Error::kMalformed},          // overlap that disagrees
-      {2, 11, 0, {1}, Error::kMalformed},             // another total
-      {3, 10, 0, {1}, Error::kMalformed},             // another kind
-      {2, 10, 9, {10, 11}, Error::kMalformed},        // past the end
+      {2, 10, 9, {10, 11}, Error::kMalformed},        // past the end: dropped, the rest kept
       {2, 0, 0, {1}, Error::kMalformed},              // total 0
       {2, 300, 0, {1}, Error::kMalformed},            // larger than the buffer
+      {2, 10, 3, {4, 9}, Error::kInvalidState},       // overlap that disagrees: starts over with it
+      {2, 11, 0, {1}, Error::kInvalidState},          // another total: starts over
+      {3, 11, 0, {1}, Error::kInvalidState},          // another kind: starts over
+      {2, 10, 4, {5, 6, 7}, Error::kInvalidState},    // the genuine one again: starts over
       {2, 10, 3, {4, 5, 6, 7, 8}, Error::kNeedMore},  // overlap that agrees, new bytes
       {2, 10, 0, {1, 2, 3}, Error::kNeedMore},
       {2, 10, 8, {9, 10}, Error::kOk},  // complete

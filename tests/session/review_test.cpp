@@ -1,311 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
 // Independent review of the session layer (include/hush/session.h,
 // src/session/, docs/PROTOCOL.md "Frames" / "Session behaviour",
-// docs/SECURITY.md "Sessions"). Every SessionReview.* test below FAILS on
-// the code it was written against: each one pins a confirmed bug, with a
-// comment that explains the bug and the fix suggested. All are seeded and
-// deterministic.
+// docs/SECURITY.md "Sessions"). Every SessionReview.* test below failed on
+// the code it was written against: each pins a bug the review confirmed,
+// with a comment that explains the bug and the fix, and passes since the
+// fix. All are seeded and deterministic.
 //
-// The simulated radio is a copy of tests/session/test_net.h with two
-// additions: Node::on_event runs inside Platform::event (the documented
-// re-entrancy: send/close/connect from the callback), and Node::busy_count
-// answers several transmits with kBusy.
+// They run on the seeded radio of tests/session/test_net.h; Node::on_event
+// runs inside Platform::event (the documented re-entrancy: send/close/connect
+// from the callback), and Node::busy_count answers several transmits with
+// kBusy.
 
 #include <gtest/gtest.h>
 
-#include <cstdint>
-#include <deque>
-#include <functional>
-#include <map>
-#include <memory>
-#include <random>
-#include <string>
-#include <vector>
-
-#include "hush/credential.h"
-#include "hush/session.h"
-// SPDX-License-Identifier: Apache-2.0
-
-// A seeded, deterministic radio for session tests: endpoints exchange frames
-// through a queue with loss, duplication, reordering and delay, and a clock
-// that jumps to the next frame or deadline. An attacker hook sees and may
-// rewrite or inject every frame.
-
-#include <gtest/gtest.h>
-
-#include <cstdint>
-#include <deque>
-#include <functional>
-#include <map>
-#include <memory>
-#include <random>
-#include <string>
-#include <vector>
-
-#include "hush/credential.h"
-#include "hush/session.h"
+#include "test_net.h"
 
 namespace hush::session::review {
-
-using Bytes = std::vector<uint8_t>;
-
-struct Identity {
-  uint8_t sk[32] = {};
-  uint8_t pk[crypto::kMaxPublicKeyLen] = {};
-  size_t pk_len = 0;
-  crypto::KeyType type = crypto::KeyType::kX25519;
-  credential::Ccs ccs;
-
-  void make(crypto::KeyType t, uint8_t id) {
-    type = t;
-    ASSERT_EQ(crypto::random_bytes(ByteSpan(sk)), Error::kOk);
-    if (t != crypto::KeyType::kEd25519) {
-      uint8_t pub32[32];
-      ASSERT_EQ(crypto::ecdh_generate(t, sk, pub32), Error::kOk);
-    }
-    ASSERT_EQ(crypto::public_key(t, crypto::PrivateKey::from_raw(sk), pk, pk_len), Error::kOk);
-    const uint8_t serial[4] = {0x48, 0x55, 0x00, id};
-    const uint8_t kid[1] = {id};
-    ASSERT_EQ(ccs.build(ConstByteSpan(serial), ConstByteSpan(kid), t, ConstByteSpan(pk, pk_len)), Error::kOk);
-  }
-  edhoc::LocalCredential local() const {
-    return {ccs.cred_view(), ccs.id_cred_view(), crypto::PrivateKey::from_raw(sk)};
-  }
-};
-
-inline crypto::KeyType key_type(edhoc::Method m, uint8_t suite, bool responder) {
-  const int mi = static_cast<int>(m);
-  const bool signs = responder ? (mi == 0 || mi == 2) : (mi == 0 || mi == 1);
-  if (suite >= 2) return crypto::KeyType::kP256;
-  return signs ? crypto::KeyType::kEd25519 : crypto::KeyType::kX25519;
-}
-
-struct Channel {
-  double loss = 0;
-  double duplicate = 0;
-  double reorder = 0;  // probability a frame is held back behind later ones
-  uint32_t delay_ms = 5;
-  uint32_t jitter_ms = 0;
-};
-
-class Net;
-
-struct Node {
-  Net* net = nullptr;
-  size_t index = 0;
-  Identity id;
-  Endpoint ep;
-  std::vector<Event> events;
-  std::vector<Bytes> data;  // payloads received, in order
-  bool busy_next = false;   // answer the next transmit with kBusy
-  int busy_count = 0;       // answer this many transmits with kBusy
-  // Runs inside Platform::event, after the event is recorded (re-entrancy tests).
-  std::function<void(const Event&)> on_event;
-
-  size_t count(EventType t) const {
-    size_t n = 0;
-    for (const auto& e : events) n += e.type == t ? 1 : 0;
-    return n;
-  }
-  const Event* last(EventType t) const {
-    for (auto it = events.rbegin(); it != events.rend(); ++it) {
-      if (it->type == t) return &*it;
-    }
-    return nullptr;
-  }
-};
-
-struct InFlight {
-  uint32_t at;
-  uint64_t order;
-  size_t from, to;
-  Bytes frame;
-};
-
-class Net {
- public:
-  explicit Net(uint64_t seed, Channel ch = {}) : rng_(seed), ch_(ch) {}
-
-  // Adds an endpoint; all use the same method and suite.
-  Node& add(Settings s = {}) {
-    auto n = std::make_unique<Node>();
-    n->net = this;
-    n->index = nodes_.size();
-    Node& node = *n;
-    nodes_.push_back(std::move(n));
-    // Keys: responder-capable and initiator-capable identities need the
-    // key type of their role; tests use one role per node or static DH.
-    node.id.make(key_type(s.method, s.suite, roles_responder_ ? true : false), static_cast<uint8_t>(0x10 + node.index));
-    Platform pf;
-    pf.transmit = &Net::tx_hook;
-    pf.event = &Net::event_hook;
-    pf.lookup = &Net::lookup_hook;
-    pf.user = &node;
-    EXPECT_EQ(node.ep.begin(pf, node.id.local(), s), Error::kOk);
-    return node;
-  }
-  // The next add() provisions a key for the responder role (signature methods).
-  void next_is_responder(bool r) { roles_responder_ = r; }
-
-  LinkAddr addr(size_t i) const { return LinkAddr::from_u32(static_cast<uint32_t>(0x1000 + i)); }
-  Node& node(size_t i) { return *nodes_[i]; }
-  uint32_t now() const { return now_; }
-  Channel& channel() { return ch_; }
-
-  // Called around every input() and poll() the net makes (is_poll).
-  std::function<void()> before_call;
-  std::function<void(bool is_poll)> after_call;
-
-  // Every frame sent, for tests that replay or inspect them.
-  std::vector<InFlight> sent;
-  // Returns false to drop the frame (the attacker ate it); may edit it.
-  std::function<bool(InFlight&)> attacker;
-  // Frames whose delivery was counted, by (from, to).
-  uint64_t delivered = 0, lost = 0;
-
-  void inject(size_t to, const Bytes& frame, size_t from_addr, uint32_t delay = 1) {
-    queue_.push_back({now_ + delay, order_++, from_addr, to, frame});
-  }
-
-  // Runs until `until` returns true or the time limit passes. Returns whether `until` held.
-  bool run(
-      uint32_t limit_ms, const std::function<bool()>& until = [] { return false; }) {
-    const uint32_t end = now_ + limit_ms;
-    for (int guard = 0; guard < 2000000; ++guard) {
-      if (until()) return true;
-      // Work first: poll() until nothing is pending now.
-      bool worked = false;
-      for (auto& n : nodes_) {
-        if (n->ep.next_deadline(now_) == now_) {
-          poll(*n);
-          worked = true;
-        }
-      }
-      if (worked) continue;
-      uint32_t next = UINT32_MAX;
-      for (auto& n : nodes_) {
-        const uint32_t d = n->ep.next_deadline(now_);
-        if (d != UINT32_MAX && (next == UINT32_MAX || d - now_ < next - now_)) next = d;
-      }
-      size_t best = SIZE_MAX;
-      for (size_t i = 0; i < queue_.size(); ++i) {
-        if (best == SIZE_MAX || queue_[i].at < queue_[best].at ||
-            (queue_[i].at == queue_[best].at && queue_[i].order < queue_[best].order)) {
-          best = i;
-        }
-      }
-      if (best != SIZE_MAX && (next == UINT32_MAX || queue_[best].at <= next)) {
-        InFlight f = queue_[best];
-        queue_.erase(queue_.begin() + static_cast<long>(best));
-        if (f.at > now_) now_ = f.at;
-        if (now_ > end) return until();
-        deliver(f);
-        continue;
-      }
-      if (next == UINT32_MAX) return until();
-      if (next > now_) now_ = next;
-      if (now_ > end) return until();
-      for (auto& n : nodes_) {
-        if (timers_reached(n->ep.next_deadline(now_))) poll(*n);
-      }
-    }
-    ADD_FAILURE() << "run(): guard exhausted (busy loop)";
-    return false;
-  }
-
-  void advance(uint32_t ms) { now_ += ms; }
-
- private:
-  bool timers_reached(uint32_t d) const { return d != UINT32_MAX && static_cast<int32_t>(now_ - d) >= 0; }
-
-  double uniform() { return std::uniform_real_distribution<double>(0, 1)(rng_); }
-
-  void poll(Node& n) {
-    if (before_call) before_call();
-    (void)n.ep.poll(now_);
-    if (after_call) after_call(true);
-  }
-
-  void deliver(const InFlight& f) {
-    if (f.to >= nodes_.size()) return;
-    ++delivered;
-    if (before_call) before_call();
-    nodes_[f.to]->ep.input(ConstByteSpan(f.frame.data(), f.frame.size()), addr(f.from), now_);
-    if (after_call) after_call(false);
-  }
-
-  void send_from(Node& n, const LinkAddr& to, ConstByteSpan frame) {
-    std::vector<size_t> targets;
-    for (size_t i = 0; i < nodes_.size(); ++i) {
-      if (i != n.index && (to.is_broadcast() || addr(i) == to)) targets.push_back(i);
-    }
-    for (size_t t : targets) {
-      InFlight f{now_, order_++, n.index, t, Bytes(frame.begin(), frame.end())};
-      sent.push_back(f);
-      if (attacker && !attacker(f)) continue;
-      if (uniform() < ch_.loss) {
-        ++lost;
-        continue;
-      }
-      const uint32_t jitter = ch_.jitter_ms ? static_cast<uint32_t>(uniform() * ch_.jitter_ms) : 0;
-      f.at = now_ + ch_.delay_ms + jitter;
-      if (uniform() < ch_.reorder) f.at += 3 * ch_.delay_ms + 20;
-      queue_.push_back(f);
-      if (uniform() < ch_.duplicate) {
-        InFlight d = f;
-        d.order = order_++;
-        d.at += 7;
-        queue_.push_back(d);
-      }
-    }
-  }
-
-  static TxResult tx_hook(void* user, const LinkAddr& to, ConstByteSpan frame) {
-    Node& n = *static_cast<Node*>(user);
-    if (n.busy_next) {
-      n.busy_next = false;
-      return TxResult::kBusy;
-    }
-    if (n.busy_count > 0) {
-      --n.busy_count;
-      return TxResult::kBusy;
-    }
-    EXPECT_LE(frame.size(), size_t{1024});
-    n.net->send_from(n, to, frame);
-    return TxResult::kSent;
-  }
-  static void event_hook(void* user, const Event& ev) {
-    Node& n = *static_cast<Node*>(user);
-    Event copy = ev;
-    if (ev.type == EventType::kData) n.data.emplace_back(ev.data.begin(), ev.data.end());
-    copy.data = ConstByteSpan();
-    copy.peer_kid = ConstByteSpan();
-    n.events.push_back(copy);
-    if (n.on_event) n.on_event(ev);
-  }
-  static bool lookup_hook(void* user, const edhoc::IdCredView& id, edhoc::PeerCredential& out) {
-    Node& n = *static_cast<Node*>(user);
-    if (!id.is_kid || id.kid.size() != 1) return false;
-    for (auto& other : n.net->nodes_) {
-      if (other->index == n.index) continue;
-      if (static_cast<uint8_t>(0x10 + other->index) == id.kid[0]) {
-        out.cred = other->id.ccs.cred_view();
-        out.public_key = ConstByteSpan(other->id.pk, other->id.pk_len);
-        return true;
-      }
-    }
-    return false;
-  }
-
-  std::mt19937_64 rng_;
-  Channel ch_;
-  uint32_t now_ = 1000;
-  uint64_t order_ = 0;
-  bool roles_responder_ = false;
-  std::vector<std::unique_ptr<Node>> nodes_;
-  std::deque<InFlight> queue_;
-};
-
+using test::Channel;
+using test::InFlight;
+using test::Net;
+using test::Node;
+using Bytes = test::Bytes;
 }  // namespace hush::session::review
 
 namespace hush::session::review {
@@ -353,7 +68,7 @@ namespace hush::session::review {
 namespace {
 
 // ---------------------------------------------------------------------------
-// BUG (high): re-entrant close()+connect() from the responder's kConnected
+// Found by review, now fixed (high): re-entrant close()+connect() from the responder's kConnected
 // callback wedges the new session forever.
 //
 // handshake_step(kProcessMessage3) calls established(peer, now,
@@ -377,7 +92,7 @@ namespace {
 // release the handshake slot *before* emitting kConnected (copy the riding
 // record to rx_scratch first).
 // ---------------------------------------------------------------------------
-TEST(SessionReview, ReentrantCloseAndConnectInConnectedCallbackWedgesNewSession) {
+TEST(SessionReview, ReentrantCloseAndConnectInConnectedCallbackWork) {
   Net net(101);
   Node& a = net.add();
   Node& server = net.add();
@@ -430,7 +145,7 @@ TEST(SessionReview, ReentrantCloseAndConnectInConnectedCallbackWedgesNewSession)
 }
 
 // ---------------------------------------------------------------------------
-// BUG (high, remote, no attacker needed): at an MTU that fragments message_1
+// Found by review, now fixed (high, remote, no attacker needed): at an MTU that fragments message_1
 // (e.g. 32), a resent message_1 leaks a responder handshake slot and its
 // peer slot forever.
 //
@@ -455,7 +170,7 @@ TEST(SessionReview, ReentrantCloseAndConnectInConnectedCallbackWedgesNewSession)
 // timeout on every kReassemble1 slot that fails it when it has no progress.
 // Also let on_fragment() evict half-open handshakes like on_message_1().
 // ---------------------------------------------------------------------------
-TEST(SessionReview, ResentFragmentedMessage1LeaksHandshakeSlot) {
+TEST(SessionReview, ResentFragmentedMessage1FreesItsSlot) {
   Settings s;
   s.mtu = 32;
   Net net(102);
@@ -485,7 +200,7 @@ TEST(SessionReview, ResentFragmentedMessage1LeaksHandshakeSlot) {
 }
 
 // ---------------------------------------------------------------------------
-// BUG (high): PeerHandle generations are 8 bits and are spent by every
+// Found by review, now fixed (high): PeerHandle generations are 8 bits and are spent by every
 // peer_alloc(), including the ones for message_1 frames that are refused
 // at once (wrong method: no public-key work, no rate limit). 255 junk
 // message_1 frames from anywhere bring a freed slot back to the generation
@@ -499,7 +214,7 @@ TEST(SessionReview, ResentFragmentedMessage1LeaksHandshakeSlot) {
 // (bump it when an app-visible session ends, or only on connect()/
 // kConnected); refuse message_1 before peer_alloc() when it cannot be taken.
 // ---------------------------------------------------------------------------
-TEST(SessionReview, StaleHandleReachesNewSessionAfterGenerationWrap) {
+TEST(SessionReview, StaleHandleNeverReachesANewSession) {
   Net net(103);
   Node& a = net.add();
   Node& server = net.add();
@@ -541,7 +256,7 @@ namespace hush::session::review {
 namespace {
 
 // ---------------------------------------------------------------------------
-// BUG (medium-high): one spoofed message_1 ends the application's own
+// Found by review, now fixed (medium-high): one spoofed message_1 ends the application's own
 // connect(). The simultaneous-open tie-break (on_message_1) trusts the link
 // address: a message_1 "from the address we are connecting to" with a larger
 // G_X makes the initiator release its handshake and turn the application's
@@ -559,7 +274,7 @@ namespace {
 // verified with the expected peer, or message_3 verified) takes the
 // application's handle, and the other is dropped.
 // ---------------------------------------------------------------------------
-TEST(SessionReview, SpoofedMessage1EndsOwnConnect) {
+TEST(SessionReview, SpoofedMessage1DoesNotEndOwnConnect) {
   Net net(104);
   Node& client = net.add();
   net.add();  // the server
@@ -575,9 +290,7 @@ TEST(SessionReview, SpoofedMessage1EndsOwnConnect) {
   };
   PeerHandle peer;
   ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
-  net.run(200000, [&] {
-    return client.count(EventType::kConnected) + client.count(EventType::kHandshakeFailed) > 0;
-  });
+  net.run(200000, [&] { return client.count(EventType::kConnected) + client.count(EventType::kHandshakeFailed) > 0; });
   ASSERT_TRUE(injected);
   ASSERT_EQ(client.count(EventType::kConnected), 1u) << "one forged frame ended the handshake";
   EXPECT_EQ(client.last(EventType::kConnected)->peer, peer);
@@ -585,7 +298,7 @@ TEST(SessionReview, SpoofedMessage1EndsOwnConnect) {
 }
 
 // ---------------------------------------------------------------------------
-// BUG (high): simultaneous open at an MTU that fragments message_1 is never
+// Found by review, now fixed (high): simultaneous open at an MTU that fragments message_1 is never
 // detected, and both handshakes complete; the session-replacement rule
 // ("one session per authenticated peer") then keeps a *different* session
 // on each side, so each side holds keys the other has wiped.
@@ -605,7 +318,7 @@ TEST(SessionReview, SpoofedMessage1EndsOwnConnect) {
 // initiator has the larger G_X wins, as in §9.8), not "whichever finished
 // last here".
 // ---------------------------------------------------------------------------
-TEST(SessionReview, SimultaneousOpenAtMtu32LeavesMismatchedSessions) {
+TEST(SessionReview, SimultaneousOpenAtMtu32GivesOneSession) {
   Settings s;
   s.mtu = 32;
   Net net(105);
@@ -623,13 +336,13 @@ TEST(SessionReview, SimultaneousOpenAtMtu32LeavesMismatchedSessions) {
   net.run(120000, [&] { return a.count(EventType::kDelivered) + a.count(EventType::kDeliveryFailed) > 0; });
   EXPECT_EQ(a.count(EventType::kDelivered), 1u);
   EXPECT_EQ(b.data.size(), 1u);
-  EXPECT_EQ(a.ep.counters().drops.auth_fail + b.ep.counters().drops.auth_fail +
-                a.ep.counters().drops.unknown_context + b.ep.counters().drops.unknown_context,
+  EXPECT_EQ(a.ep.counters().drops.auth_fail + b.ep.counters().drops.auth_fail + a.ep.counters().drops.unknown_context +
+                b.ep.counters().drops.unknown_context,
             0u);
 }
 
 // ---------------------------------------------------------------------------
-// BUG (medium): simultaneous open with accept_incoming = false wedges the
+// Found by review, now fixed (medium): simultaneous open with accept_incoming = false wedges the
 // application's handle. When this side's G_X is the smaller one,
 // on_message_1() releases the initiator handshake and allocates a responder
 // slot for the handle *before* it checks `accept_incoming`; that check then
@@ -641,7 +354,7 @@ TEST(SessionReview, SimultaneousOpenAtMtu32LeavesMismatchedSessions) {
 // tie-break; a side that cannot answer keeps its own handshake (as if its
 // G_X were the larger).
 // ---------------------------------------------------------------------------
-TEST(SessionReview, SimultaneousOpenWithoutAcceptIncomingWedges) {
+TEST(SessionReview, SimultaneousOpenWithoutAcceptIncomingConnects) {
   int wedged = 0, runs = 0;
   for (int seed = 0; seed < 8; ++seed) {
     Settings client_only;
@@ -661,7 +374,7 @@ TEST(SessionReview, SimultaneousOpenWithoutAcceptIncomingWedges) {
 }
 
 // ---------------------------------------------------------------------------
-// BUG (medium): HandshakeSlot::started is only set for a whole message_1
+// Found by review, now fixed (medium): HandshakeSlot::started is only set for a whole message_1
 // (on_message_1 with target == kNoSlot). A handshake whose message_1 came
 // in fragments (and a simultaneous-open loser's slot) keeps the `started`
 // of the slot's previous use (0 for a fresh endpoint), so evict_half_open()
@@ -675,7 +388,7 @@ TEST(SessionReview, SimultaneousOpenWithoutAcceptIncomingWedges) {
 // Fix: set `started = now` in handshake_alloc() (or in on_fragment() and in
 // the simultaneous-open branch as well).
 // ---------------------------------------------------------------------------
-TEST(SessionReview, FragmentedMessage1HandshakeIsEvictedAsIfOld) {
+TEST(SessionReview, YoungFragmentedHandshakeIsNotEvicted) {
   Settings s;
   s.mtu = 32;
   Net net(107);
@@ -696,9 +409,7 @@ TEST(SessionReview, FragmentedMessage1HandshakeIsEvictedAsIfOld) {
   };
   PeerHandle peer;
   ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
-  net.run(200000, [&] {
-    return client.count(EventType::kConnected) + client.count(EventType::kHandshakeFailed) > 0;
-  });
+  net.run(200000, [&] { return client.count(EventType::kConnected) + client.count(EventType::kHandshakeFailed) > 0; });
   ASSERT_GT(injected, 0);
   EXPECT_EQ(client.count(EventType::kConnected), 1u) << "a handshake a few ms old was evicted as 'old'";
   EXPECT_EQ(client.count(EventType::kHandshakeFailed), 0u);
@@ -706,7 +417,7 @@ TEST(SessionReview, FragmentedMessage1HandshakeIsEvictedAsIfOld) {
 }
 
 // ---------------------------------------------------------------------------
-// BUG (medium): queued payloads behind a confirmed record that the radio
+// Found by review, now fixed (medium): queued payloads behind a confirmed record that the radio
 // refused are never sent. flush_pending() stops at the first kBusy and
 // leaves later payloads kPending; tx_timers() resends the kUnsent record but,
 // for a *confirmed* one, does not call flush_pending() again (it does for an
@@ -720,7 +431,7 @@ TEST(SessionReview, FragmentedMessage1HandshakeIsEvictedAsIfOld) {
 // flush_pending(ep, index, now) for confirmed records too (or give kPending
 // slots of an established peer a deadline).
 // ---------------------------------------------------------------------------
-TEST(SessionReview, PayloadsQueuedBehindBusyConfirmedRecordAreNeverSent) {
+TEST(SessionReview, PayloadsQueuedBehindBusyConfirmedRecordGo) {
   Net net(108);
   Node& client = net.add();
   Node& server = net.add();
@@ -748,7 +459,7 @@ TEST(SessionReview, PayloadsQueuedBehindBusyConfirmedRecordAreNeverSent) {
 }
 
 // ---------------------------------------------------------------------------
-// BUG (medium): one forged fragment blocks a fragmented EDHOC message for a
+// Found by review, now fixed (medium): one forged fragment blocks a fragmented EDHOC message for a
 // whole reassembly timeout, and re-sent every few seconds ends the
 // handshake. A handshake has one reassembly buffer; the first fragment
 // fixes (kind, total), and every later fragment with another total or kind
@@ -766,7 +477,7 @@ TEST(SessionReview, PayloadsQueuedBehindBusyConfirmedRecordAreNeverSent) {
 // keeping the first (the genuine flight is always resent whole), or keep a
 // second buffer; never let an unauthenticated fragment pin the buffer.
 // ---------------------------------------------------------------------------
-TEST(SessionReview, OneForgedFragmentPerFlightEndsHandshake) {
+TEST(SessionReview, ForgedFragmentPerFlightDoesNotEndHandshake) {
   Settings s;
   s.mtu = 32;
   Net net(109);
@@ -784,12 +495,11 @@ TEST(SessionReview, OneForgedFragmentPerFlightEndsHandshake) {
   };
   PeerHandle peer;
   ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
-  net.run(200000, [&] {
-    return client.count(EventType::kConnected) + client.count(EventType::kHandshakeFailed) > 0;
-  });
+  net.run(200000, [&] { return client.count(EventType::kConnected) + client.count(EventType::kHandshakeFailed) > 0; });
   EXPECT_EQ(client.count(EventType::kConnected), 1u) << "forged fragments ended the handshake";
   EXPECT_EQ(client.count(EventType::kHandshakeFailed), 0u);
-  EXPECT_EQ(client.ep.counters().drops.fragment, 0u) << "genuine message_2 fragments were refused";
+  // The forged fragment was dropped (replaced by the genuine ones) and counted.
+  EXPECT_GE(client.ep.counters().drops.fragment, 1u);
   EXPECT_EQ(server.count(EventType::kConnected), 1u);
 }
 
@@ -800,7 +510,7 @@ namespace hush::session::review {
 namespace {
 
 // ---------------------------------------------------------------------------
-// BUG (low; doc contradiction): a just-closed connection identifier can be
+// Found by review, now fixed (low; doc contradiction): a just-closed connection identifier can be
 // handed out again at once. PROTOCOL.md: "Identifiers are handed out in
 // rotation, so a closed session's identifier is among the last to be
 // reused: a late frame for it meets no session rather than new keys."
@@ -811,7 +521,7 @@ namespace {
 //
 // Fix: set next_id to (index of the chosen identifier + 1) % 48.
 // ---------------------------------------------------------------------------
-TEST(SessionReview, ClosedIdentifierIsReusedAtOnce) {
+TEST(SessionReview, ClosedIdentifierIsNotReusedAtOnce) {
   Net net(110);
   Node& client = net.add();
   Node& server = net.add();
@@ -844,7 +554,7 @@ TEST(SessionReview, ClosedIdentifierIsReusedAtOnce) {
 }
 
 // ---------------------------------------------------------------------------
-// BUG (low-medium): any 4-byte frame | 0x03 | C_R | bstr | makes an
+// Found by review, now fixed (low-medium): any 4-byte frame | 0x03 | C_R | bstr | makes an
 // established responder seal and send a fresh authenticated ack (one per
 // half initial timeout). on_edhoc() treats every message_3 frame for a
 // completed session as "the initiator did not see our confirmation" without
@@ -860,7 +570,7 @@ TEST(SessionReview, ClosedIdentifierIsReusedAtOnce) {
 // reconfirm only for an exact match; stop reconfirming once any record from
 // the initiator has been authenticated (it has the keys confirmed then).
 // ---------------------------------------------------------------------------
-TEST(SessionReview, ForgedMessage3MakesResponderSealAFreshRecord) {
+TEST(SessionReview, ForgedMessage3SealsNothing) {
   Net net(111);
   Node& client = net.add();
   Node& server = net.add();

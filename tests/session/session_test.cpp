@@ -316,7 +316,6 @@ TEST(Session, KeepaliveAndPeerDead) {
   const uint32_t keepalives = client.ep.counters().frames_out[static_cast<size_t>(FrameClass::kRecord)] +
                               server.ep.counters().frames_out[static_cast<size_t>(FrameClass::kRecord)];
   EXPECT_GE(keepalives, 4u);
-  // Only one side sends keepalives in steady state: the other hears them.
   // Now the server disappears: the client declares it dead after
   // dead_after silent intervals.
   net.attacker = [](InFlight& f) { return f.from != 1; };

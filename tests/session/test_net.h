@@ -73,6 +73,9 @@ struct Node {
   std::vector<Event> events;
   std::vector<Bytes> data;  // payloads received, in order
   bool busy_next = false;   // answer the next transmit with kBusy
+  int busy_count = 0;       // answer this many transmits with kBusy
+  // Runs inside Platform::event, so tests can call the endpoint from there.
+  std::function<void(const Event&)> on_event;
 
   size_t count(EventType t) const {
     size_t n = 0;
@@ -166,17 +169,23 @@ class Net {
           best = i;
         }
       }
+      // The clock stops at `end`: what is due later stays for the next run().
       if (best != SIZE_MAX && (next == UINT32_MAX || queue_[best].at <= next)) {
+        if (queue_[best].at > end) {
+          now_ = end;
+          return until();
+        }
         InFlight f = queue_[best];
         queue_.erase(queue_.begin() + static_cast<long>(best));
         if (f.at > now_) now_ = f.at;
-        if (now_ > end) return until();
         deliver(f);
         continue;
       }
-      if (next == UINT32_MAX) return until();
+      if (next == UINT32_MAX || static_cast<int32_t>(next - end) > 0) {
+        now_ = end;
+        return until();
+      }
       if (next > now_) now_ = next;
-      if (now_ > end) return until();
       for (auto& n : nodes_) {
         if (timers_reached(n->ep.next_deadline(now_))) poll(*n);
       }
@@ -238,6 +247,10 @@ class Net {
       n.busy_next = false;
       return TxResult::kBusy;
     }
+    if (n.busy_count > 0) {
+      --n.busy_count;
+      return TxResult::kBusy;
+    }
     EXPECT_LE(frame.size(), size_t{1024});
     n.net->send_from(n, to, frame);
     return TxResult::kSent;
@@ -249,6 +262,7 @@ class Net {
     copy.data = ConstByteSpan();
     copy.peer_kid = ConstByteSpan();
     n.events.push_back(copy);
+    if (n.on_event) n.on_event(ev);
   }
   static bool lookup_hook(void* user, const edhoc::IdCredView& id, edhoc::PeerCredential& out) {
     Node& n = *static_cast<Node*>(user);
