@@ -224,6 +224,7 @@ Error Endpoint::close(PeerHandle peer, uint32_t now) noexcept {
       ok(EndpointAccess::send_control(*this, p, wire::RecordControl::kClose, now))) {
     // Waits for the ack of the close (or the retry budget), then wipes.
     ps.state = static_cast<uint8_t>(PeerState::kClosing);
+    timers::cancel(ps.timers, detail::TimerId::kKeepalive);
     return Error::kOk;
   }
   Event ev;
@@ -273,12 +274,10 @@ Error Endpoint::poll(uint32_t now) noexcept {
   for (uint8_t i = 0; i < kMaxHandshakes; ++i) EndpointAccess::handshake_timers(*this, i, now);
   for (uint8_t i = 0; i < kMaxPeers; ++i) EndpointAccess::peer_timers(*this, i, now);
   EndpointAccess::tx_timers(*this, now);
-  // Then at most one public-key operation.
+  // Then at most one public-key operation. Whatever that step left due now
+  // (more public-key work, an ack to send at once) makes it kNeedMore.
   EndpointAccess::handshake_step(*this, now);
-  for (const HandshakeSlot& h : s_.handshakes) {
-    if (EndpointAccess::handshake_needs_compute(h)) return Error::kNeedMore;
-  }
-  return Error::kOk;
+  return next_deadline(now) == now ? Error::kNeedMore : Error::kOk;
 }
 
 uint32_t Endpoint::next_deadline(uint32_t now) const noexcept {

@@ -203,9 +203,12 @@ void EndpointAccess::on_record(Ep& ep, ConstByteSpan record, const LinkAddr& fro
   if (e == Error::kReplay || e == Error::kTooOld) {
     ++(e == Error::kReplay ? ep.counters_.drops.replay : ep.counters_.drops.too_old);
     // A resent record that asks for an ack: its ack was lost. Ack it again
-    // if it is authentic; the window already holds it, so it is not
-    // delivered again. (rx_scratch is unchanged: open refused before decrypting.)
-    if (hdr.kind != record::RecordKind::kData) {
+    // if it is authentic; the window holds it, so it is not delivered
+    // again. A record below the window is another matter: it may never
+    // have been delivered, so it is never acked, and its sender learns
+    // kDeliveryFailed rather than a false kDelivered.
+    // (rx_scratch is unchanged: open refused before decrypting.)
+    if (e == Error::kReplay && hdr.kind != record::RecordKind::kData) {
       const ByteSpan scratch(ep.s_.frame_scratch, sizeof(ep.s_.frame_scratch));
       if (ok(record::authenticate_seen(p.ctx, record, scratch, opened))) {
         note_ack(p, opened.seq);
@@ -457,6 +460,12 @@ void EndpointAccess::peer_timers(Ep& ep, uint8_t index, uint32_t now) noexcept {
   if (timers::due(p.timers, TimerId::kAck, now)) {
     timers::cancel(p.timers, TimerId::kAck);
     if (p.ack_pending) (void)send_control(ep, index, wire::RecordControl::kAck, now);
+  }
+  // A closing session waits for the ack of its close, or its retry budget;
+  // liveness is no longer a question.
+  if (p.state == static_cast<uint8_t>(PeerState::kClosing)) {
+    timers::cancel(p.timers, TimerId::kKeepalive);
+    return;
   }
   if (!timers::due(p.timers, TimerId::kKeepalive, now)) return;
   switch (timers::on_keepalive_expired(p, ep.s_.settings, now)) {
