@@ -114,7 +114,10 @@ HandshakeOutput run_handshake(const HandshakeInput& in) {
   edhoc::Message1Info i1;
   if (!ok(e = res.process_message_1(view(out.messages[0]), i1))) return out.error = fail("process_message_1", e), out;
   const edhoc::LocalCredential own_r{view(in.cred_r), view(in.id_cred_r), crypto::PrivateKey::from_raw(in.sk_r.data())};
-  if (!ok(e = res.prepare_message_2(own_r, *c_r, view(in.ead_2), buf, len, view(in.y)))) {
+  // One public-key operation per call: repeat while the engine needs more.
+  while ((e = res.prepare_message_2(own_r, *c_r, view(in.ead_2), buf, len, view(in.y))) == Error::kNeedMore) {
+  }
+  if (!ok(e)) {
     return out.error = fail("prepare_message_2", e), out;
   }
   out.messages.emplace_back(buf, buf + len);

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // hush-trace IN.json: runs both EDHOC roles on fixed inputs and prints every
-// message and intermediate value as one JSON object. If the file holds
-// {"input": ..., "expected": ...} (the test-vector format), the outputs are
-// also compared with the expected values and any mismatch fails the run.
+// message and intermediate value as one JSON object, then the OSCORE context
+// (RFC 8613 §3.2, with the suite's application AEAD, RFC 9528 Appendix A.1)
+// that each role derives from its own exporter output: oscore_common_iv,
+// oscore_initiator_sender_key, oscore_initiator_recipient_key. The responder's
+// keys must be the initiator's two swapped, or the run fails. If the file
+// holds {"input": ..., "expected": ..., "computed": ...} (the test-vector
+// format; "computed" holds values that are not printed in the vector's
+// source), the outputs are also compared with both and any mismatch fails.
 // Exit status: 0 ok, 1 failed or mismatch, 2 bad usage/input, 3 unsupported.
 
 #include <cstdio>
@@ -11,8 +16,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "context_probe.h"
 #include "handshake_run.h"
 #include "hex.h"
+#include "hush/security_context.h"
 
 using nlohmann::json;
 using namespace hush::host;
@@ -47,6 +54,36 @@ HandshakeInput parse_input(const json& j) {
   return in;
 }
 
+struct Oscore {
+  Bytes sender_key, recipient_key, common_iv;
+};
+
+// The record-layer context one role derives from its own exporter output.
+bool derive_oscore(const HandshakeInput& in, const HandshakeOutput& r, hush::record::Side side, Oscore& out,
+                   std::string& err) {
+  using namespace hush;
+  const auto& vals = side == record::Side::kInitiator ? r.initiator_values : r.responder_values;
+  const Bytes& secret = vals.at("oscore_master_secret");
+  const Bytes& salt = vals.at("oscore_master_salt");
+  const auto c_i = conn_id_from_cbor(in.c_i);
+  const auto c_r = conn_id_from_cbor(in.c_r);
+  record::SecurityContext ctx;
+  const Error e = ctx.derive(
+      record::EdhocSecrets{record::aead_for_suite(in.suites_i.back()), ConstByteSpan(secret.data(), secret.size()),
+                           ConstByteSpan(salt.data(), salt.size()), c_i->view(), c_r->view(), side});
+  uint8_t iv[record::kNonceLen];
+  if (!ok(e) || !record::ContextProbe::common_iv(ctx, iv)) {
+    err = std::string("OSCORE context: ") + error_name(e);
+    return false;
+  }
+  const ConstByteSpan sk = record::ContextProbe::sender_key(ctx);
+  const ConstByteSpan rk = record::ContextProbe::recipient_key(ctx);
+  out.sender_key.assign(sk.begin(), sk.end());
+  out.recipient_key.assign(rk.begin(), rk.end());
+  out.common_iv.assign(iv, iv + sizeof(iv));
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -65,9 +102,10 @@ int main(int argc, char** argv) {
   }
   const json& input = doc.contains("input") ? doc.at("input") : doc;
 
+  HandshakeInput in;
   HandshakeOutput r;
   try {
-    HandshakeInput in = parse_input(input);
+    in = parse_input(input);
     // The vector files carry the key-update context with the expected values.
     if (in.key_update_context.empty() && doc.contains("expected") &&
         doc.at("expected").contains("key_update_context")) {
@@ -79,20 +117,42 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // The OSCORE context of the handshake's exporter output (before any
+  // EDHOC_KeyUpdate), as each role derives it.
+  Oscore ini, res;
+  if (r.ok) {
+    if (!derive_oscore(in, r, hush::record::Side::kInitiator, ini, r.error) ||
+        !derive_oscore(in, r, hush::record::Side::kResponder, res, r.error)) {
+      r.ok = false;
+    } else if (res.sender_key != ini.recipient_key || res.recipient_key != ini.sender_key ||
+               res.common_iv != ini.common_iv) {
+      r.ok = false;
+      r.error = "the responder's OSCORE keys are not the initiator's swapped";
+    }
+  }
+
   json out;
   out["ok"] = r.ok;
   if (!r.ok) out["error"] = r.error;
   for (size_t i = 0; i < r.messages.size(); ++i) out["message_" + std::to_string(i + 1)] = to_hex(r.messages[i]);
   for (const auto& [name, value] : r.values) out[name] = to_hex(value);
+  if (r.ok) {
+    out["oscore_common_iv"] = to_hex(ini.common_iv);
+    out["oscore_initiator_sender_key"] = to_hex(ini.sender_key);
+    out["oscore_initiator_recipient_key"] = to_hex(ini.recipient_key);
+  }
 
   // Exit 3 (not 1) when the crypto backend lacks an algorithm the input
   // needs, e.g. EdDSA on mbed TLS 2.28, so that a test runner can report a skip.
   int status = r.ok ? 0 : (r.error.find("unsupported") != std::string::npos ? 3 : 1);
-  if (doc.contains("expected")) {
+  if (doc.contains("expected") || doc.contains("computed")) {
     json mismatches = json::array();
-    for (const auto& [key, want] : doc.at("expected").items()) {
-      if (!out.contains(key)) continue;  // values hush does not report (e.g. G_XY) are checked by unit tests
-      if (out.at(key) != want) mismatches.push_back(key);
+    for (const char* section : {"expected", "computed"}) {
+      if (!doc.contains(section)) continue;
+      for (const auto& [key, want] : doc.at(section).items()) {
+        if (!out.contains(key)) continue;  // values hush does not report (e.g. G_XY) are checked by unit tests
+        if (out.at(key) != want) mismatches.push_back(key);
+      }
     }
     out["mismatches"] = mismatches;
     if (!mismatches.empty()) {

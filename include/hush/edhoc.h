@@ -14,12 +14,24 @@
 //                                           verify_message_3 (CRED_I lookup)
 //   process_message_4  <--- message_4 ----  prepare_message_4 (optional)
 //
+// Each call runs at most one public-key operation (ecdh_generate, ecdh,
+// public_key, sign or verify), so that a caller can bound the time of one
+// call: prepare_message_1 (X), process_message_2 (G_XY),
+// verify_message_2 (G_RX or the signature check), prepare_message_3 (G_IY or
+// the signature), verify_message_3 (G_IY or the signature check) run one;
+// process_message_1, process_message_3, message_4, the exporter and
+// key_update run none. Responder::prepare_message_2 needs three and is split
+// into three calls: it returns kNeedMore twice, and the caller repeats it with
+// the same arguments until kOk (tests/edhoc/probe_test.cpp counts them).
+//
 // A message that fails to process or verify leaves the engine waiting for
 // that message again, so a forged or corrupted message on a hostile radio
 // does not kill a genuine handshake; the caller decides whether to keep
-// waiting or abort(). A decrypted message_2/3 that was never verified gives
-// way to the next candidate. Only a local failure (a crypto backend error)
-// makes the engine fail for good.
+// waiting or abort(). A decrypted message_2/3 that was not yet verified
+// stays pending until verify_message_2/3 or until another candidate has been
+// decrypted and parsed; a frame that fails earlier, or an EDHOC error
+// message, leaves it and the phase as they were. Only a local failure (a
+// crypto backend error) makes the engine fail for good.
 //
 // Spans handed out in Message2Info / Message3Info and by process_message_4
 // point into the engine's work buffer and stay valid until the next call.
@@ -58,16 +70,29 @@ inline constexpr size_t kMaxKidLen = 8;
 inline constexpr size_t kMaxSuites = 8;  ///< entries in SUITES_I / SUITES_R
 
 /// A connection identifier: intrinsically a byte string (§3.3), sent as a
-/// one-byte CBOR int when it is one.
-struct ConnId {
-  uint8_t len = 0;
-  uint8_t bytes[kMaxConnIdLen] = {};
-
+/// one-byte CBOR int when it is one. The empty string h'' (wire byte 0x40)
+/// is a valid identifier. The members are private so that no ConnId can hold
+/// more than kMaxConnIdLen bytes: a default-constructed one, or one built
+/// from too many bytes, is "not set", and every entry point refuses it.
+class ConnId {
+ public:
+  constexpr ConnId() noexcept = default;
+  /// `b` as an identifier, h'' included; not set when b is longer than kMaxConnIdLen.
   static ConnId from_bytes(ConstByteSpan b) noexcept;
-  /// The identifier whose wire form is the CBOR int v (-24..23), e.g. -24 -> 0x37.
+  /// The identifier whose wire form is the CBOR int v (-24..23), e.g. -24 -> 0x37;
+  /// not set for any other v.
   static ConnId from_int(int8_t v) noexcept;
-  ConstByteSpan view() const noexcept { return ConstByteSpan(bytes, len); }
+  bool is_set() const noexcept { return set_; }
+  size_t size() const noexcept { return len_; }
+  /// The byte-string form (the OSCORE Sender/Recipient ID); empty when not set.
+  ConstByteSpan view() const noexcept { return ConstByteSpan(bytes_, len_); }
   bool operator==(const ConnId& o) const noexcept;
+  bool operator!=(const ConnId& o) const noexcept { return !(*this == o); }
+
+ private:
+  uint8_t len_ = 0;  // invariant: len_ <= kMaxConnIdLen, and 0 when !set_
+  bool set_ = false;
+  uint8_t bytes_[kMaxConnIdLen] = {};
 };
 
 /// The local party's authentication material for one handshake. The spans
@@ -176,8 +201,16 @@ class Handshake {
 
   /// EDHOC_Exporter(label, context, length) (§4.2.1), after completion.
   Error exporter(uint64_t label, ConstByteSpan context, ByteSpan out) noexcept;
-  /// EDHOC_KeyUpdate(context) (Appendix H): replaces PRK_out and PRK_exporter.
+  /// EDHOC_KeyUpdate(context) (Appendix H): replaces PRK_out and PRK_exporter
+  /// and wipes everything from which the old PRK_out could be recomputed: the
+  /// old PRK_out itself and K_4/IV_4 (message_4 is no longer possible after it).
   Error key_update(ConstByteSpan context) noexcept;
+  /// After completion the engine keeps only K_4/IV_4 (and TH_4, the AAD) for
+  /// the optional message_4, never PRK_4e3m. When the application knows that
+  /// no message_4 will be sent or received, this wipes them at once;
+  /// prepare_message_4/process_message_4 then return kInvalidState.
+  /// kInvalidState before completion.
+  Error skip_message_4() noexcept;
   /// OSCORE master secret (16 bytes) and salt (8 bytes) (Appendix A.1).
   Error oscore_secrets(uint8_t (&master_secret)[16], uint8_t (&master_salt)[wire::kOscoreMasterSaltLen]) noexcept;
 
@@ -195,8 +228,15 @@ class Handshake {
 
  protected:
   Handshake(ByteSpan work, const Settings& settings) noexcept : work_(work), settings_(settings) {}
+  // Wipes the work buffer too, which must therefore outlive the engine. An
+  // engine that owns its buffer calls release_work() from its own destructor,
+  // while the buffer is still alive, so that nothing here touches it.
   ~Handshake() {
     reset();
+  }
+  void release_work() noexcept {
+    reset();
+    work_ = ByteSpan();
   }
 
   ByteSpan scratch() noexcept {
@@ -205,11 +245,22 @@ class Handshake {
   void trace(TraceId id, ConstByteSpan v) const noexcept;
   void wipe_secrets() noexcept;
   void wipe_plaintext() noexcept;
-  // PLAINTEXT_2/3 in work_: parsed, checked and, only if all is well,
+  // Where a received PLAINTEXT_2/3 of n <= work_.size() / 2 bytes is
+  // decrypted: the tail of work_, so that a pending candidate at the front
+  // survives until the new one has been accepted.
+  ByteSpan candidate_area(size_t n) noexcept {
+    return work_.subspan(work_.size() - n, n);
+  }
+  // PLAINTEXT_2/3 in candidate_area(): parsed, checked and, only if all is
+  // well, moved to the front of work_ (replacing any earlier candidate) and
   // recorded for the verify step. `c_r` is non-null for PLAINTEXT_2.
-  Error accept_plaintext(ConstByteSpan pt, size_t sig_len, ConnId* c_r) noexcept;
-  // PRK_out and PRK_exporter from PRK_4e3m and TH_4, then kCompleted.
+  Error accept_plaintext(ByteSpan pt, size_t sig_len, ConnId* c_r) noexcept;
+  // PRK_out, PRK_exporter and K_4/IV_4 from PRK_4e3m and TH_4, then kCompleted.
   Error complete(const uint8_t* prk_4e3m, const uint8_t* th_4, ByteSpan scratch) noexcept;
+  // Seals or opens PLAINTEXT_4 with the K_4/IV_4 kept by complete().
+  Error message_4_aead(bool seal, ConstByteSpan in, ByteSpan out) noexcept;
+  // Wipes K_4/IV_4 and TH_4: message_4 is done or will not come.
+  void end_message_4() noexcept;
 
   ByteSpan work_;
   Settings settings_;
@@ -224,11 +275,12 @@ class Handshake {
   uint8_t g_x_[crypto::kCoordLen] = {};
   uint8_t g_y_[crypto::kCoordLen] = {};
   uint8_t h_msg1_[crypto::kHashLen] = {};  // H(message_1)
-  uint8_t th_[crypto::kHashLen] = {};      // TH_2, then TH_3, then TH_4
-  uint8_t prk_[crypto::kHashLen] = {};     // PRK_2e, then PRK_3e2m, then PRK_4e3m
+  uint8_t th_[crypto::kHashLen] = {};      // TH_2, then TH_3, then TH_4 until message_4 ends
+  uint8_t prk_[crypto::kHashLen] = {};     // PRK_2e, then PRK_3e2m, then K_4 || IV_4 until message_4 ends
   uint8_t prk_out_[crypto::kHashLen] = {};
   uint8_t prk_exporter_[crypto::kHashLen] = {};
   bool message_4_done_ = false;
+  uint8_t m2_step_ = 0;  // Responder: how far a resumable prepare_message_2 has got
 
   // Received PLAINTEXT_2 / PLAINTEXT_3 waiting for verification, in work_.
   uint16_t pt_len_ = 0;
@@ -238,6 +290,11 @@ class Handshake {
   bool pt_id_cred_is_kid_ = false;
   uint8_t peer_id_cred_map_[kMaxKidLen + 4] = {};  // {4: kid} rebuilt from a compact kid
   uint8_t peer_id_cred_map_len_ = 0;
+
+  // Responder: SUITES_I of a message_1 whose suite was refused, for
+  // suites_r(). Here rather than in Responder so that reset() clears it.
+  uint8_t offered_[kMaxSuites] = {};
+  uint8_t offered_len_ = 0;
 
 #if HUSH_EDHOC_TRACE
   TraceFn trace_fn_ = nullptr;
@@ -286,6 +343,13 @@ class Responder : public detail::Handshake {
   Error process_message_1(ConstByteSpan message_1, Message1Info& info) noexcept;
   /// SUITES_R for an error code 2 after process_message_1 rejected the suite.
   Error suites_r(uint8_t (&out)[kMaxSuites], size_t& len) const noexcept;
+  /// Composes message_2 in three calls, one public-key operation each:
+  /// (1) generate Y, (2) G_XY, (3) G_RX or the signature, then the message.
+  /// Calls 1 and 2 return kNeedMore; the caller calls again with the same
+  /// arguments (`test_ephemeral` is used by call 1 only) until kOk, which
+  /// sets out_len. Every call checks the phase and the arguments. A call that
+  /// fails changes nothing and may be repeated; kCryptoFailed aborts.
+  /// C_R must be set and differ from C_I (kInvalidArgument).
   Error prepare_message_2(const LocalCredential& cred_r, const ConnId& c_r, ConstByteSpan ead_2, ByteSpan out,
                           size_t& out_len, ConstByteSpan test_ephemeral = ConstByteSpan()) noexcept;
   Error process_message_3(ConstByteSpan message_3, Message3Info& info) noexcept;
@@ -293,8 +357,10 @@ class Responder : public detail::Handshake {
   Error prepare_message_4(ConstByteSpan ead_4, ByteSpan out, size_t& out_len) noexcept;
 
  private:
-  uint8_t offered_[kMaxSuites] = {};  // SUITES_I of the rejected message_1
-  uint8_t offered_len_ = 0;
+  Error m2_ephemeral(ConstByteSpan test_ephemeral) noexcept;
+  Error m2_shared_secret() noexcept;
+  Error m2_compose(const LocalCredential& cred_r, const ConnId& c_r, ConstByteSpan ead_2, ByteSpan out,
+                   size_t& out_len) noexcept;
 };
 
 /// An Initiator that owns its work buffer.
@@ -303,6 +369,7 @@ class InitiatorBuffer : public Initiator {
  public:
   static_assert(N >= config::kMaxMessageLen + 64, "EDHOC work buffer too small");
   explicit InitiatorBuffer(const Settings& settings = Settings()) noexcept : Initiator(ByteSpan(buf_, N), settings) {}
+  ~InitiatorBuffer() { release_work(); }  // buf_ dies before the base destructor runs
 
  private:
   uint8_t buf_[N];
@@ -314,6 +381,7 @@ class ResponderBuffer : public Responder {
  public:
   static_assert(N >= config::kMaxMessageLen + 64, "EDHOC work buffer too small");
   explicit ResponderBuffer(const Settings& settings = Settings()) noexcept : Responder(ByteSpan(buf_, N), settings) {}
+  ~ResponderBuffer() { release_work(); }  // buf_ dies before the base destructor runs
 
  private:
   uint8_t buf_[N];

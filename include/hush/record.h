@@ -42,8 +42,17 @@ constexpr size_t overhead(bool cid, uint64_t seq, crypto::Aead alg) noexcept {
 /// The BRIEF's budget: 1-byte connection id, 8-byte tag, sequence number < 256.
 static_assert(overhead(true, 255, crypto::Aead::kAesCcm16_64_128) <= 11, "hush: record overhead over budget");
 
+/// What a record carries, from bits 7..5 of its header byte (authenticated
+/// with the rest of the header).
+enum class RecordKind : uint8_t {
+  kData,       ///< application payload
+  kConfirmed,  ///< application payload; the sender asks for an ack
+  kControl,    ///< session control: the first payload byte is a wire::RecordControl
+};
+
 /// The clear part of a record, as parsed before any context is chosen.
 struct RecordHeader {
+  RecordKind kind = RecordKind::kData;
   bool key_phase = false;
   bool has_cid = false;
   uint8_t cid = 0;
@@ -67,10 +76,12 @@ struct Sealed {
 
 /// Seals `payload` into `out` with the next sequence number. `out` needs
 /// overhead(...) + payload.size() bytes and must not overlap `payload`.
-/// Refuses with kLimitReached once q or the 40-bit space is used up, or the
-/// reserve hook fails; kBufferTooSmall / kInvalidArgument touch no state.
+/// Refuses with kLimitReached once q (the sequence number, see UsageLimits)
+/// reaches limit_q, or the reserve hook fails; kBufferTooSmall /
+/// kInvalidArgument touch no state.
 /// Sealed::limit reports kNear in time for a rekey.
-Error seal(SecurityContext& ctx, ConstByteSpan payload, ByteSpan out, Sealed& sealed) noexcept;
+Error seal(SecurityContext& ctx, ConstByteSpan payload, ByteSpan out, Sealed& sealed,
+           RecordKind kind = RecordKind::kData) noexcept;
 
 /// Lets open() accept the first record after a loss of replay state: called
 /// with an authenticated record's payload while the window is unknown; it
@@ -83,9 +94,10 @@ struct FreshnessProof {
 
 /// What open() found. Valid on every return, including drops.
 struct Opened {
-  size_t size = 0;                     ///< payload bytes written to `out` (0 on a drop)
-  uint64_t seq = 0;                    ///< sequence number, once the header parsed
-  LimitState limit = LimitState::kOk;  ///< recipient key after this record
+  size_t size = 0;                      ///< payload bytes written to `out` (0 on a drop)
+  uint64_t seq = 0;                     ///< sequence number, once the header parsed
+  RecordKind kind = RecordKind::kData;  ///< once the header parsed
+  LimitState limit = LimitState::kOk;   ///< recipient key after this record
 };
 
 /// Opens a record. `out` needs record.size() - overhead bytes; it may be the
@@ -93,11 +105,19 @@ struct Opened {
 /// payload, or the drop reason: kMalformed, kUnknownContext (context not
 /// ready, connection id or key phase mismatch), kReplay, kTooOld,
 /// kFreshnessUnknown (window lost and no proof), kAuthFailed, kLimitReached
-/// (v used up), kBufferTooSmall. No drop changes the replay window, and only
-/// kAuthFailed counts against v. On a drop `out` holds no plaintext.
+/// (v used up, or the reserve_failures hook failed before the decryption),
+/// kBufferTooSmall. No drop changes the replay window, and only kAuthFailed
+/// counts against v. On a drop `out` holds no plaintext.
 Error open(SecurityContext& ctx, ConstByteSpan record, ByteSpan out, Opened& opened,
            const FreshnessProof* freshness = nullptr) noexcept;
 
+/// For a record that open() refused as kReplay or kTooOld: kOk if it is
+/// nevertheless authentic (a resent confirmed record whose ack was lost, to
+/// be acked again), without accepting it, touching the window or returning
+/// its payload (`scratch`, record.size() - overhead bytes, is wiped). A bad
+/// tag counts against v like any other. kInvalidState if the window would
+/// accept the record: use open().
+Error authenticate_seen(SecurityContext& ctx, ConstByteSpan record, ByteSpan scratch, Opened& opened) noexcept;
 /// open() decrypting inside `record`; `payload` then points into it.
 Error open_in_place(SecurityContext& ctx, ByteSpan record, ConstByteSpan& payload, Opened& opened,
                     const FreshnessProof* freshness = nullptr) noexcept;

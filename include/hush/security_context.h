@@ -8,7 +8,8 @@
 // also owns everything that must never repeat or be exceeded for those keys:
 // the sender sequence number (with its persistence hook, RFC 8613
 // Appendix B.1.1), the replay window and the AEAD usage counters q and v
-// (draft-ietf-core-oscore-key-limits).
+// (draft-ietf-core-oscore-key-limits), which hold over a key's life: q is the
+// sequence number and v has a persistence hook of its own.
 //
 // Sealing and opening records is in hush/record.h; this header only builds,
 // holds and wipes the context.
@@ -37,10 +38,12 @@ constexpr int64_t cose_alg(crypto::Aead a) noexcept {
   return a == crypto::Aead::kAesCcm16_64_128 ? 10 : 30;
 }
 
-/// The application AEAD of an EDHOC cipher suite (RFC 9528 §10.2): suites 0
-/// and 2 use AES-CCM-16-64-128, suites 1 and 3 AES-CCM-16-128-128.
-constexpr crypto::Aead aead_for_suite(uint8_t suite) noexcept {
-  return (suite & 1u) != 0 ? crypto::Aead::kAesCcm16_128_128 : crypto::Aead::kAesCcm16_64_128;
+/// The application AEAD of an EDHOC cipher suite, which RFC 9528 Appendix A.1
+/// makes the OSCORE AEAD. RFC 9528 §10.2 gives every suite hush implements
+/// (0 to 3) AES-CCM-16-64-128 (COSE alg 10), also suites 1 and 3, whose
+/// 16-byte-tag AES-CCM-16-128-128 is only the EDHOC AEAD of message_3/4.
+constexpr crypto::Aead aead_for_suite(uint8_t /*suite*/) noexcept {
+  return crypto::Aead::kAesCcm16_64_128;
 }
 
 /// How close a key is to its usage limit.
@@ -52,7 +55,11 @@ enum class LimitState : uint8_t {
 
 /// AEAD usage limits per key (draft-ietf-core-oscore-key-limits §2.1.1):
 /// q = encryptions with the sender key, v = failed decryptions with the
-/// recipient key. A zero max means "the default for the algorithm".
+/// recipient key. A zero max means "the default for the algorithm". Both
+/// counts outlive a reboot: q is the sender sequence number (every record
+/// takes a new one, so it bounds the encryptions under the key, including
+/// those before a restore), and v is reserved in storage like the sequence
+/// number (Persistence::reserve_failures).
 struct UsageLimits {
   uint32_t max_encryptions = 0;          ///< limit_q
   uint32_t near_encryptions = 0;         ///< report kNear from here on
@@ -74,13 +81,25 @@ struct UsageLimits {
 /// non-volatile memory. Returning false makes seal() refuse.
 using ReserveHook = bool (*)(void* user, uint64_t reserved_until) noexcept;
 
+/// Called before a decryption whenever the failed-decryption count v has
+/// reached the last reservation. It must store `reserved_until` durably (v
+/// is below it) and return true only once the value is safe in non-volatile
+/// memory. Returning false makes open() refuse to decrypt.
+using FailureReserveHook = bool (*)(void* user, uint32_t reserved_until) noexcept;
+
 /// RFC 8613 Appendix B.1.1: sequence numbers are reserved `ahead` (K) at a
 /// time, so storage is written once per K records. After a reboot the device
-/// passes the stored value back as the starting sequence number.
+/// passes the stored value back as the starting sequence number. Failed
+/// decryptions are reserved the same way, `failures_ahead` at a time, so v
+/// survives a reboot too; storage is then written at most
+/// limit_v / failures_ahead times in the life of a key, however many forged
+/// records arrive.
 struct Persistence {
   ReserveHook reserve = nullptr;
   void* user = nullptr;
   uint32_t ahead = 0;  ///< K, at least 1
+  FailureReserveHook reserve_failures = nullptr;
+  uint32_t failures_ahead = 0;  ///< at least 1 when reserve_failures is set
 };
 
 /// Per-context settings common to both ways of deriving a context.
@@ -117,8 +136,9 @@ struct EdhocSecrets {
 };
 
 /// A context from a pre-shared master secret. Because the same keys come
-/// back after every reboot, the persistence hook is mandatory and the replay
-/// window starts unknown unless the caller knows these keys were never used.
+/// back after every reboot, both persistence hooks are mandatory and the
+/// replay window starts unknown unless the caller knows these keys were
+/// never used.
 struct PskSecrets {
   crypto::Aead alg = crypto::Aead::kAesCcm16_64_128;
   ConstByteSpan master_secret{};
@@ -128,6 +148,9 @@ struct PskSecrets {
   IdContext id_context{};
   /// The value the reserve hook last stored, or 0 when freshly provisioned.
   uint64_t sender_sequence = 0;
+  /// The value the reserve_failures hook last stored, or 0 when freshly
+  /// provisioned: v starts there, so a reboot gives no new forgery budget.
+  uint32_t failed_decryptions = 0;
   /// True only if no record was ever received under these keys.
   bool replay_state_fresh = false;
 };
@@ -148,7 +171,7 @@ class SecurityContext {
   /// Derives the context of one side of an EDHOC session. The replay window
   /// starts empty: these keys are new.
   Error derive(const EdhocSecrets& in, const ContextOptions& options = {}) noexcept;
-  /// Derives a context from a pre-shared master secret. Needs
+  /// Derives a context from a pre-shared master secret. Needs both hooks of
   /// options.persistence. On failure the context is left reset.
   Error derive(const PskSecrets& in, const ContextOptions& options) noexcept;
   /// Wipes every secret; the context accepts and seals nothing until derived again.
@@ -170,10 +193,17 @@ class SecurityContext {
   /// reserve hook stored before a reboot or deep sleep). Never moves back.
   Error restore_sequence(uint64_t stored) noexcept;
 
-  uint32_t encryptions() const noexcept { return count_q_; }
+  /// q: an upper bound on the encryptions ever made with the sender key,
+  /// which is the next sequence number (see UsageLimits).
+  uint64_t encryptions() const noexcept { return ssn_; }
+  /// v: failed decryptions with the recipient key, including those before
+  /// a restore (PskSecrets::failed_decryptions).
   uint32_t failed_decryptions() const noexcept { return count_v_; }
+  /// First v not yet reserved in storage (reserve_failures only).
+  uint32_t failures_reserved_until() const noexcept { return reserved_v_; }
   const UsageLimits& limits() const noexcept { return limits_; }
-  /// Sender key: q and the 40-bit sequence space.
+  /// Sender key: q. limit_q < 2^32, so it ends the sender's use of the key
+  /// long before the 40-bit sequence space.
   LimitState sender_limit() const noexcept;
   /// Recipient key: v.
   LimitState recipient_limit() const noexcept;
@@ -188,12 +218,16 @@ class SecurityContext {
 
  private:
   friend struct RecordAccess;  // src/record/record.cpp
-  friend struct ContextProbe;  // tests only: reads derived keys against vectors
+  friend struct ContextProbe;  // tests and hush-trace only (tools/context_probe.h): keys against vectors
 
   Error derive_common(crypto::Aead alg, ConstByteSpan master_secret, ConstByteSpan master_salt, ConstByteSpan sender_id,
                       ConstByteSpan recipient_id, const IdContext& id_context, const ContextOptions& options) noexcept;
   /// Reserves the next sequence number for one encryption, or refuses.
   Error take_sequence(uint64_t& seq) noexcept;
+  /// Makes sure one more failed decryption is covered by storage, or refuses.
+  Error reserve_failure() noexcept;
+  /// Counts one failed decryption (after reserve_failure()).
+  void note_failure() noexcept;
 
   uint8_t sender_key_[kKeyLen] = {};
   uint8_t recipient_key_[kKeyLen] = {};
@@ -210,8 +244,8 @@ class SecurityContext {
   bool ready_ = false;
   uint64_t ssn_ = 0;
   uint64_t reserved_ = 0;
-  uint32_t count_q_ = 0;
   uint32_t count_v_ = 0;
+  uint32_t reserved_v_ = 0;
   UsageLimits limits_{};
   Persistence persistence_{};
   ContextReplayWindow window_{};

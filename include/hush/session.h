@@ -132,6 +132,7 @@ struct Counters {
   uint32_t handshakes_started = 0;
   uint32_t handshakes_completed = 0;
   uint32_t pk_operations = 0;
+  uint32_t simultaneous_opens = 0;  ///< message_1 from a peer we were connecting to (RFC 9528 §9.8)
   struct Drops {
     uint32_t malformed = 0;        ///< not a well-formed frame, or bad EDHOC content
     uint32_t replay = 0;           ///< record already received

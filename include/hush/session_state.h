@@ -31,23 +31,23 @@ struct Timers {
 /// What a handshake slot must do next in poll().
 enum class HandshakeStep : uint8_t {
   kFree,
-  kSendMessage1,      ///< initiator: prepare_message_1 (1 PK op)
-  kAwaitMessage2,     ///< initiator: message_1 sent
-  kProcessMessage2,   ///< initiator: message_2 received, decrypt it (1 PK op)
-  kVerifyMessage2,    ///< initiator: credential lookup and verify (1 PK op)
-  kSendMessage3,      ///< initiator: prepare_message_3 (1 PK op)
-  kAwaitConfirm,      ///< initiator: message_3 sent, waiting for any record from the responder
-  kReassemble1,       ///< responder: fragments of message_1 arriving
-  kSendMessage2,      ///< responder: prepare_message_2 (resumable, 1 PK op a call)
-  kAwaitMessage3,     ///< responder: message_2 sent
-  kProcessMessage3,   ///< responder: message_3 received: decrypt, look up, verify (1 PK op)
+  kSendMessage1,     ///< initiator: prepare_message_1 (1 PK op)
+  kAwaitMessage2,    ///< initiator: message_1 sent
+  kProcessMessage2,  ///< initiator: message_2 received, decrypt it (1 PK op)
+  kVerifyMessage2,   ///< initiator: credential lookup and verify (1 PK op)
+  kSendMessage3,     ///< initiator: prepare_message_3 (1 PK op)
+  kAwaitConfirm,     ///< initiator: message_3 sent, waiting for any record from the responder
+  kReassemble1,      ///< responder: fragments of message_1 arriving
+  kSendMessage2,     ///< responder: prepare_message_2 (resumable, 1 PK op a call)
+  kAwaitMessage3,    ///< responder: message_2 sent
+  kProcessMessage3,  ///< responder: message_3 received: decrypt, look up, verify (1 PK op)
 };
 
 inline constexpr size_t kMaxEdhocMessage = config::kMaxMessageLen;
 /// Stored flight: a whole EDHOC message with its frame header, or a
 /// message_3 frame with the record riding in it.
-inline constexpr size_t kFlightLen = (kMaxEdhocMessage + 2 > HUSH_SESSION_MAX_FRAME) ? kMaxEdhocMessage + 2
-                                                                                     : HUSH_SESSION_MAX_FRAME;
+inline constexpr size_t kFlightLen =
+    (kMaxEdhocMessage + 2 > HUSH_SESSION_MAX_FRAME) ? kMaxEdhocMessage + 2 : HUSH_SESSION_MAX_FRAME;
 
 /// Reassembly of one fragmented EDHOC message (src/session/reassembly.cpp).
 struct Reassembly {
@@ -55,8 +55,8 @@ struct Reassembly {
   uint16_t total = 0;     // 0: nothing in progress
   uint16_t received = 0;  // bytes covered so far
   uint8_t kind = 0;       // EDHOC frame kind being reassembled
-  // One bit per 8-byte block, so overlaps are detected without a range list.
-  uint8_t blocks[(kMaxEdhocMessage + 63) / 64] = {};
+  // One bit per byte received, so overlaps are found exactly.
+  uint8_t have[(kMaxEdhocMessage + 7) / 8] = {};
 };
 
 /// One handshake in progress, from a small pool (src/session/handshake_pool.cpp).
@@ -65,21 +65,25 @@ struct HandshakeSlot {
   bool initiator = false;
   uint8_t peer = 0;  // index in the peer table
   uint8_t retries = 0;
-  uint32_t rto = 0;  // current retransmission timeout
+  uint32_t rto = 0;      // current retransmission timeout
+  uint32_t started = 0;  // when the slot was taken: the oldest half-open one is evicted first
   Timers timers{};
   int64_t last_peer_error = 0;
+  Error last_failure = Error::kOk;  // why the last candidate message was refused, for the failure report
 
   // The EDHOC engine of the slot's role over `work`, constructed in place.
   alignas(8) uint8_t engine[sizeof(edhoc::Initiator) > sizeof(edhoc::Responder) ? sizeof(edhoc::Initiator)
-                                                                                 : sizeof(edhoc::Responder)] = {};
+                                                                                : sizeof(edhoc::Responder)] = {};
   uint8_t work[edhoc::kDefaultWorkLen] = {};
 
   // G_X of message_1: duplicate detection (responder) and the RFC 9528 §9.8
   // tie-break of simultaneous opens (initiator).
   uint8_t g_x[crypto::kCoordLen] = {};
   // The received message waiting for poll() (message_2 or message_3).
-  uint8_t rx[kMaxEdhocMessage] = {};
+  // message_3 may bring a record in the same frame: it waits here too.
+  uint8_t rx[kMaxEdhocMessage + HUSH_SESSION_MAX_FRAME] = {};
   uint16_t rx_len = 0;
+  uint16_t rx_record_len = 0;  // the record at rx[rx_len ..]
   // The last flight sent, resent byte for byte (never regenerated, RFC 9528 §7).
   uint8_t flight[kFlightLen] = {};
   uint16_t flight_len = 0;
@@ -88,8 +92,9 @@ struct HandshakeSlot {
   uint8_t flight_cid = 0;
   Reassembly reassembly{};
   edhoc::PeerCredential peer_cred{};
-  uint32_t last_reply_ms = 0;  // rate limit for replies to duplicates
-  bool replied_once = false;
+  uint32_t last_reply = 0;  // rate limit for answers to duplicates
+  bool replied = false;
+  bool flight_pending = false;  // the radio was busy: send the flight from poll()
 };
 
 /// One session: what an established tunnel keeps (src/session/peer_table.cpp).
@@ -99,18 +104,20 @@ struct PeerSlot {
   uint8_t own_id = 0;   // our connection identifier: the records' cid to us
   uint8_t peer_id = 0;  // the peer's: our records' cid
   bool initiator = false;
+  bool app_known = false;    // the application holds a handle to it (connect() or kConnected)
   uint8_t handshake = 0xFF;  // handshake slot while connecting / confirming
   uint8_t kid_len = 0;
   uint8_t kid[edhoc::kMaxKidLen] = {};
   uint8_t addr_len = 0;
   uint8_t addr[8] = {};
   uint8_t silent_intervals = 0;
-  uint8_t close_retries = 0;
-  bool ack_pending = false;
+  bool ack_pending = false;      // an ack is owed (kAck timer armed)
+  bool ack_has_records = false;  // ...and it names records (else: proof of life only)
   uint32_t ack_bitmap = 0;
   uint64_t ack_largest = 0;
-  uint32_t last_auth_rx = 0;  // last authenticated record from the peer
-  uint32_t close_rto = 0;
+  uint32_t last_auth_rx = 0;    // last authenticated record from the peer
+  uint32_t last_reconfirm = 0;  // rate limit: answers to a repeated message_3
+  bool reconfirmed = false;
   Timers timers{};
   record::SecurityContext ctx{};
 };
@@ -121,10 +128,12 @@ struct TxSlot {
   uint8_t peer = 0;
   uint8_t generation = 0;
   uint8_t retries = 0;
-  bool confirmed = false;
+  bool confirmed = false;  // retransmitted until acked
+  uint8_t control = 0;     // 0: data; else the wire::RecordControl it carries
   uint16_t message = 0;
   uint16_t len = 0;
-  uint64_t seq = 0;  // sequence number once sealed
+  uint32_t order = 0;  // enqueue order: records go out as the application queued them
+  uint64_t seq = 0;    // sequence number once sealed
   uint32_t rto = 0;
   uint32_t resend_at = 0;
   uint8_t bytes[HUSH_SESSION_MAX_FRAME] = {};  // payload before sealing, the record after
@@ -133,6 +142,7 @@ struct TxSlot {
 struct EndpointState {
   bool ready = false;
   uint16_t next_message = 1;
+  uint32_t next_order = 0;
   uint8_t next_id = 0;
   Platform platform{};
   Settings settings{};

@@ -21,11 +21,12 @@ enum class Method : uint8_t {
   kStatStat = 3,  ///< Initiator static DH, Responder static DH
 };
 
-/// Cipher suites (§10.2) that hush implements.
-inline constexpr uint8_t kSuite0 = 0;  ///< AES-CCM-16-64-128, SHA-256, 8, X25519, EdDSA
-inline constexpr uint8_t kSuite1 = 1;  ///< AES-CCM-16-128-128, SHA-256, 16, X25519, EdDSA
-inline constexpr uint8_t kSuite2 = 2;  ///< AES-CCM-16-64-128, SHA-256, 8, P-256, ES256
-inline constexpr uint8_t kSuite3 = 3;  ///< AES-CCM-16-128-128, SHA-256, 16, P-256, ES256
+/// Cipher suites (§10.2) that hush implements: EDHOC AEAD, hash, MAC length,
+/// ECDH curve, signature, application AEAD, application hash.
+inline constexpr uint8_t kSuite0 = 0;  ///< AES-CCM-16-64-128, SHA-256, 8, X25519, EdDSA, AES-CCM-16-64-128, SHA-256
+inline constexpr uint8_t kSuite1 = 1;  ///< AES-CCM-16-128-128, SHA-256, 16, X25519, EdDSA, AES-CCM-16-64-128, SHA-256
+inline constexpr uint8_t kSuite2 = 2;  ///< AES-CCM-16-64-128, SHA-256, 8, P-256, ES256, AES-CCM-16-64-128, SHA-256
+inline constexpr uint8_t kSuite3 = 3;  ///< AES-CCM-16-128-128, SHA-256, 16, P-256, ES256, AES-CCM-16-64-128, SHA-256
 
 /// EDHOC_KDF info labels (§4.1.2, §4.2).
 enum class KdfLabel : uint8_t {

@@ -27,9 +27,36 @@ hush_m33_need_packages() {
   fi
 }
 
-# The cross toolchain: arm-none-eabi-gcc 12 and newlib, from Debian.
+# The cross toolchain: arm-none-eabi-gcc 12, newlib and its C++ library, from
+# Debian. libstdc++-arm-none-eabi-newlib is only a Recommends of
+# libnewlib-arm-none-eabi, which --no-install-recommends skips, so it is named
+# here. Every package named in a hush_m33_need_packages line must also be in
+# tools/install-deps (`tools/install-deps --check` enforces it).
 hush_m33_need_toolchain() {
-  hush_m33_need_packages gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi cmake ninja-build
+  hush_m33_need_packages gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib \
+    binutils-arm-none-eabi cmake ninja-build
+  hush_m33_check_toolchain
+}
+
+# Compiles and links a C++17 file that includes <cstdint> for the target, so
+# that an incomplete toolchain fails here with the package to install rather
+# than halfway through a build. HUSH_M33_CXX overrides the compiler (to test
+# this check).
+hush_m33_check_toolchain() {
+  local cxx="${HUSH_M33_CXX:-arm-none-eabi-g++}"
+  local dir log
+  dir="$(mktemp -d)"
+  log="$dir/log"
+  printf '#include <cstddef>\n#include <cstdint>\nint main() { return static_cast<int>(sizeof(std::uint32_t)) - 4; }\n' >"$dir/t.cpp"
+  if ! "$cxx" -std=c++17 -mcpu=cortex-m33 -mthumb -fno-exceptions -fno-rtti --specs=nosys.specs \
+    "$dir/t.cpp" -o "$dir/t.elf" >"$log" 2>&1; then
+    cat "$log" >&2
+    hush_m33_log "ERROR: $cxx cannot compile and link a C++ file that includes <cstdint> for cortex-m33."
+    hush_m33_log "The cross C++ library is missing: install libstdc++-arm-none-eabi-newlib (tools/install-deps does)."
+    rm -rf "$dir"
+    return 1
+  fi
+  rm -rf "$dir"
 }
 
 # Adds deb-src entries mirroring the machine's own Debian "deb" entries, so

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # CMake toolchain file: Cortex-M33 (EFR32 Series 2 class) with Debian's
-# arm-none-eabi-gcc 12 and newlib (packages gcc-arm-none-eabi and
-# libnewlib-arm-none-eabi).
+# arm-none-eabi-gcc 12 and newlib (packages gcc-arm-none-eabi,
+# libnewlib-arm-none-eabi and libstdc++-arm-none-eabi-newlib).
 #
 #   cmake -S . -B build-m33 -G Ninja \
 #     -DCMAKE_TOOLCHAIN_FILE=ports/cortex-m33/toolchain.cmake -DHUSH_CRYPTO=psa

@@ -37,21 +37,21 @@ const Suite* find_suite(int64_t id) noexcept {
 ConnId ConnId::from_bytes(ConstByteSpan b) noexcept {
   ConnId c;
   if (b.size() > kMaxConnIdLen) return c;
-  c.len = static_cast<uint8_t>(b.size());
-  for (size_t i = 0; i < b.size(); ++i) c.bytes[i] = b[i];
+  c.set_ = true;
+  c.len_ = static_cast<uint8_t>(b.size());
+  for (size_t i = 0; i < b.size(); ++i) c.bytes_[i] = b[i];
   return c;
 }
 
 ConnId ConnId::from_int(int8_t v) noexcept {
-  ConnId c;
-  if (v < -24 || v > 23) return c;
-  c.len = 1;
-  c.bytes[0] = v >= 0 ? static_cast<uint8_t>(v) : static_cast<uint8_t>(0x20 + (-1 - v));
-  return c;
+  if (v < -24 || v > 23) return ConnId();
+  const uint8_t b = v >= 0 ? static_cast<uint8_t>(v) : static_cast<uint8_t>(0x20 + (-1 - v));
+  return from_bytes(ConstByteSpan(&b, 1));
 }
 
 bool ConnId::operator==(const ConnId& o) const noexcept {
-  return len == o.len && std::memcmp(bytes, o.bytes, len) == 0;  // identifiers are public
+  // Identifiers are public, so memcmp is fine; len_ is bounded by construction.
+  return set_ == o.set_ && len_ == o.len_ && std::memcmp(bytes_, o.bytes_, len_) == 0;
 }
 
 namespace detail {
@@ -233,6 +233,7 @@ Error compose_sig_or_mac(const AuthInput& in, const crypto::PrivateKey& key, Byt
   ct::wipe_object(mac);
   if (ok(e)) e = crypto::sign(in.suite->signing, key, ConstByteSpan(scratch.data(), len), out);
   if (ok(e)) out_len = crypto::kSignatureLen;
+  ct::wipe(scratch.data(), len);  // the Sig_structure ends with MAC_x
   return e;
 }
 
@@ -248,15 +249,21 @@ Error verify_sig_or_mac(const AuthInput& in, ConstByteSpan peer_public_key, Cons
     size_t len = 0;
     e = sig_structure(in, ConstByteSpan(mac, mac_len), scratch, len);
     if (ok(e)) e = crypto::verify(in.suite->signing, peer_public_key, ConstByteSpan(scratch.data(), len), received);
+    ct::wipe(scratch.data(), len);  // the Sig_structure ends with MAC_x
   }
   ct::wipe_object(mac);
   return e;
 }
 
-Error seal_or_open(bool seal, const Suite& suite, const uint8_t* prk, const uint8_t* th, wire::KdfLabel key_label,
-                   wire::KdfLabel iv_label, ConstByteSpan in, ByteSpan out, ByteSpan scratch) noexcept {
-  uint8_t key[crypto::kAesKeyLen];
-  uint8_t iv[crypto::kCcmNonceLen];
+Error derive_key_iv(const uint8_t* prk, const uint8_t* th, wire::KdfLabel key_label, wire::KdfLabel iv_label,
+                    uint8_t (&key)[crypto::kAesKeyLen], uint8_t (&iv)[crypto::kCcmNonceLen],
+                    ByteSpan scratch) noexcept {
+  HUSH_TRY(kdf_th(prk, key_label, th, ByteSpan(key), scratch));
+  return kdf_th(prk, iv_label, th, ByteSpan(iv), scratch);
+}
+
+Error encrypt0(bool seal, const Suite& suite, const uint8_t* key, const uint8_t* iv, const uint8_t* th,
+               ConstByteSpan in, ByteSpan out) noexcept {
   // Enc_structure = ["Encrypt0", h'', TH]
   uint8_t aad[1 + 1 + sizeof(kEncrypt0) + 1 + 2 + crypto::kHashLen];
   cbor::Encoder enc{ByteSpan(aad, sizeof(aad))};
@@ -264,15 +271,19 @@ Error seal_or_open(bool seal, const Suite& suite, const uint8_t* prk, const uint
   enc.put_tstr(ConstByteSpan(kEncrypt0, sizeof(kEncrypt0)));
   enc.put_bstr(ConstByteSpan());
   enc.put_bstr(ConstByteSpan(th, crypto::kHashLen));
-  Error e = enc.status();
-  if (ok(e)) e = kdf_th(prk, key_label, th, ByteSpan(key, sizeof(key)), scratch);
-  if (ok(e)) e = kdf_th(prk, iv_label, th, ByteSpan(iv, sizeof(iv)), scratch);
-  if (ok(e)) {
-    e = seal ? crypto::aead_seal(suite.aead, ConstByteSpan(key, sizeof(key)), ConstByteSpan(iv, sizeof(iv)),
-                                 enc.encoded(), in, out)
-             : crypto::aead_open(suite.aead, ConstByteSpan(key, sizeof(key)), ConstByteSpan(iv, sizeof(iv)),
-                                 enc.encoded(), in, out);
-  }
+  HUSH_TRY(enc.status());
+  const ConstByteSpan k(key, crypto::kAesKeyLen);
+  const ConstByteSpan n(iv, crypto::kCcmNonceLen);
+  return seal ? crypto::aead_seal(suite.aead, k, n, enc.encoded(), in, out)
+              : crypto::aead_open(suite.aead, k, n, enc.encoded(), in, out);
+}
+
+Error seal_or_open(bool seal, const Suite& suite, const uint8_t* prk, const uint8_t* th, wire::KdfLabel key_label,
+                   wire::KdfLabel iv_label, ConstByteSpan in, ByteSpan out, ByteSpan scratch) noexcept {
+  uint8_t key[crypto::kAesKeyLen];
+  uint8_t iv[crypto::kCcmNonceLen];
+  Error e = derive_key_iv(prk, th, key_label, iv_label, key, iv, scratch);
+  if (ok(e)) e = encrypt0(seal, suite, key, iv, th, in, out);
   ct::wipe_object(key);
   ct::wipe_object(iv);
   return e;
@@ -331,31 +342,38 @@ void Handshake::wipe_secrets() noexcept {
 
 void Handshake::abort() noexcept {
   wipe_secrets();
+  ct::wipe(work_);  // the plaintext, and anything a step left in scratch
   phase_ = Phase::kFailed;
 }
 
 void Handshake::reset() noexcept {
   wipe_secrets();
   ct::wipe(work_);
+  ct::wipe_object(offered_);
+  offered_len_ = 0;
   phase_ = Phase::kStart;
   suite_ = nullptr;
   c_i_ = ConnId();
   c_r_ = ConnId();
   peer_error_ = PeerError();
   message_4_done_ = false;
+  m2_step_ = 0;
 }
 
-Error Handshake::accept_plaintext(ConstByteSpan pt, size_t sig_len, ConnId* c_r) noexcept {
-  cbor::Decoder dec(pt);
+Error Handshake::accept_plaintext(ByteSpan pt, size_t sig_len, ConnId* c_r) noexcept {
+  cbor::Decoder dec{ConstByteSpan(pt)};
   ConnId id;
   ConstByteSpan id_cred_raw, sig;
   bool is_kid = false;
   uint8_t kid[kMaxKidLen];
   size_t kid_len = 0;
   if (c_r != nullptr) {
+    uint8_t bytes[kMaxConnIdLen];
     size_t len = 0;
-    HUSH_TRY(read_id(dec, kMaxConnIdLen, id.bytes, len));
-    id.len = static_cast<uint8_t>(len);
+    HUSH_TRY(read_id(dec, kMaxConnIdLen, bytes, len));
+    id = ConnId::from_bytes(ConstByteSpan(bytes, len));
+    // C_R = C_I would give both sides the same OSCORE Recipient ID (§3.3.3).
+    if (id == c_i_) return Error::kMalformed;
   }
   HUSH_TRY(read_id_cred(dec, id_cred_raw, is_kid, kid, kid_len));
   HUSH_TRY(dec.read_bstr(sig));
@@ -382,32 +400,67 @@ Error Handshake::accept_plaintext(ConstByteSpan pt, size_t sig_len, ConnId* c_r)
     std::memcpy(peer_id_cred_map_ + 3, kid, kid_len);
     peer_id_cred_map_len_ = static_cast<uint8_t>(3 + kid_len);
   }
+  // The offsets are relative, so they hold at the front as well; the old
+  // candidate and the tail copy go.
+  std::memmove(work_.data(), pt.data(), pt.size());
+  ct::wipe(work_.subspan(pt.size()));
   return Error::kOk;
 }
 
 Error Handshake::complete(const uint8_t* prk_4e3m, const uint8_t* th_4, ByteSpan scratch) noexcept {
-  // PRK_out = EDHOC_KDF(PRK_4e3m, 7, TH_4, hash_length); PRK_exporter = EDHOC_KDF(PRK_out, 10, h'', hash_length)
+  // PRK_out = EDHOC_KDF(PRK_4e3m, 7, TH_4, hash_length); PRK_exporter = EDHOC_KDF(PRK_out, 10, h'', hash_length).
+  // K_4/IV_4 are derived now so that PRK_4e3m, from which PRK_out can be
+  // recomputed, does not outlive this call (forward secrecy of KeyUpdate).
   uint8_t prk_out[crypto::kHashLen];
   uint8_t prk_exporter[crypto::kHashLen];
+  uint8_t k_4[crypto::kAesKeyLen];
+  uint8_t iv_4[crypto::kCcmNonceLen];
   Error e = kdf_th(prk_4e3m, wire::KdfLabel::kPrkOut, th_4, ByteSpan(prk_out), scratch);
   if (ok(e)) {
     e = kdf(prk_out, static_cast<uint64_t>(wire::KdfLabel::kPrkExporter), nullptr, 0, ByteSpan(prk_exporter), scratch);
   }
+  if (ok(e)) e = derive_key_iv(prk_4e3m, th_4, wire::KdfLabel::kK4, wire::KdfLabel::kIv4, k_4, iv_4, scratch);
   if (ok(e)) {
-    std::memcpy(prk_, prk_4e3m, crypto::kHashLen);  // kept for message_4
-    std::memcpy(th_, th_4, crypto::kHashLen);
+    trace(TraceId::kPrk4e3m, ConstByteSpan(prk_4e3m, crypto::kHashLen));
+    trace(TraceId::kTh4, ConstByteSpan(th_4, crypto::kHashLen));
+    ct::wipe_object(prk_);
+    static_assert(sizeof(k_4) + sizeof(iv_4) <= sizeof(prk_), "K_4 || IV_4 must fit where PRK_4e3m was");
+    std::memcpy(prk_, k_4, sizeof(k_4));
+    std::memcpy(prk_ + sizeof(k_4), iv_4, sizeof(iv_4));
+    std::memcpy(th_, th_4, crypto::kHashLen);  // the AAD of message_4
     std::memcpy(prk_out_, prk_out, sizeof(prk_out));
     std::memcpy(prk_exporter_, prk_exporter, sizeof(prk_exporter));
-    trace(TraceId::kPrk4e3m, ConstByteSpan(prk_, crypto::kHashLen));
-    trace(TraceId::kTh4, ConstByteSpan(th_));
     trace(TraceId::kPrkOut, ConstByteSpan(prk_out_));
     trace(TraceId::kPrkExporter, ConstByteSpan(prk_exporter_));
     ct::wipe_object(eph_priv_);
+    // Nothing in the work buffer is needed after completion: no MAC,
+    // Sig_structure or plaintext stays behind.
+    ct::wipe(work_);
+    wipe_plaintext();
     phase_ = Phase::kCompleted;
   }
   ct::wipe_object(prk_out);
   ct::wipe_object(prk_exporter);
+  ct::wipe_object(k_4);
+  ct::wipe_object(iv_4);
   return e;
+}
+
+Error Handshake::message_4_aead(bool seal, ConstByteSpan in, ByteSpan out) noexcept {
+  if (phase_ != Phase::kCompleted || message_4_done_) return Error::kInvalidState;
+  return encrypt0(seal, *suite_, prk_, prk_ + crypto::kAesKeyLen, th_, in, out);
+}
+
+void Handshake::end_message_4() noexcept {
+  message_4_done_ = true;
+  ct::wipe_object(prk_);  // K_4 || IV_4
+  ct::wipe_object(th_);
+}
+
+Error Handshake::skip_message_4() noexcept {
+  if (phase_ != Phase::kCompleted) return Error::kInvalidState;
+  end_message_4();
+  return Error::kOk;
 }
 
 IdCredView Handshake::id_cred_view() const noexcept {
@@ -441,6 +494,7 @@ Error Handshake::key_update(ConstByteSpan context) noexcept {
     std::memcpy(prk_exporter_, prk_exporter, sizeof(prk_exporter));
     trace(TraceId::kPrkOut, ConstByteSpan(prk_out_));
     trace(TraceId::kPrkExporter, ConstByteSpan(prk_exporter_));
+    end_message_4();  // message_4 belongs to the handshake, not to the updated keys
   }
   ct::wipe_object(prk_out);
   ct::wipe_object(prk_exporter);

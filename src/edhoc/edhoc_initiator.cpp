@@ -18,7 +18,7 @@ Error Initiator::prepare_message_1(const Message1Params& p, ByteSpan out, size_t
   if (phase_ != Phase::kStart) return Error::kInvalidState;
   const auto m = static_cast<unsigned>(p.method);
   if (m > 3 || !config::method_enabled(m)) return Error::kUnsupportedMethod;
-  if (p.suites_i.empty() || p.suites_i.size() > kMaxSuites || p.c_i.len == 0) return Error::kInvalidArgument;
+  if (p.suites_i.empty() || p.suites_i.size() > kMaxSuites || !p.c_i.is_set()) return Error::kInvalidArgument;
   const Suite* suite = find_suite(p.suites_i[p.suites_i.size() - 1]);
   if (suite == nullptr) return Error::kUnsupported;
 
@@ -78,17 +78,14 @@ Error Initiator::prepare_message_1(const Message1Params& p, ByteSpan out, size_t
 
 Error Initiator::process_message_2(ConstByteSpan message_2, Message2Info& info) noexcept {
   if constexpr (!config::kInitiator) return Error::kUnsupported;
-  // A message_2 that was decrypted but not yet verified (say, its ID_CRED_R
-  // is unknown) gives way to the next candidate.
-  if (phase_ == Phase::kReceivedMessage2) {
-    wipe_plaintext();
-    phase_ = Phase::kSentMessage1;
-  }
-  if (phase_ != Phase::kSentMessage1) return Error::kInvalidState;
+  // A decrypted but unverified message_2 (say, its ID_CRED_R is still being
+  // looked up) stays pending until another one passes accept_plaintext; an
+  // unauthenticated frame that fails earlier must not cost us the genuine one.
+  if (phase_ != Phase::kSentMessage1 && phase_ != Phase::kReceivedMessage2) return Error::kInvalidState;
   if (looks_like_error(message_2)) {
     PeerError pe;
     HUSH_TRY(parse_error(message_2, pe));
-    peer_error_ = pe;
+    peer_error_ = pe;  // reported only: an error message never changes the handshake state
     return pe.code == static_cast<int64_t>(wire::ErrCode::kWrongSelectedSuite) ? Error::kWrongSelectedSuite
                                                                                : Error::kPeerError;
   }
@@ -101,9 +98,9 @@ Error Initiator::process_message_2(ConstByteSpan message_2, Message2Info& info) 
   if (g_y_ct.size() <= crypto::kCoordLen) return Error::kMalformed;
   const ConstByteSpan g_y = g_y_ct.first(crypto::kCoordLen);
   const ConstByteSpan ct2 = g_y_ct.subspan(crypto::kCoordLen);
-  if (ct2.size() > work_.size() / 2) return Error::kInvalidLength;  // half stays for scratch
-  const ByteSpan pt = work_.first(ct2.size());
-  const ByteSpan scratch = work_.subspan(ct2.size());
+  if (ct2.size() > work_.size() / 2) return Error::kInvalidLength;  // half stays for a pending candidate
+  const ByteSpan pt = candidate_area(ct2.size());
+  uint8_t kdf_info[detail::kThInfoLen];
 
   // G_XY, TH_2, PRK_2e
   uint8_t g_xy[crypto::kCoordLen];
@@ -114,14 +111,14 @@ Error Initiator::process_message_2(ConstByteSpan message_2, Message2Info& info) 
   if (ok(e)) e = crypto::hkdf_extract(ConstByteSpan(th2), ConstByteSpan(g_xy), prk_2e);
   ct::wipe_object(g_xy);
   // KEYSTREAM_2 = EDHOC_KDF(PRK_2e, 0, TH_2, plaintext_length); PLAINTEXT_2 = CIPHERTEXT_2 XOR KEYSTREAM_2
-  if (ok(e)) e = detail::kdf_th(prk_2e, wire::KdfLabel::kKeystream2, th2, pt, scratch);
+  if (ok(e)) e = detail::kdf_th(prk_2e, wire::KdfLabel::kKeystream2, th2, pt, ByteSpan(kdf_info));
   if (ok(e)) {
     for (size_t i = 0; i < pt.size(); ++i) pt[i] = static_cast<uint8_t>(pt[i] ^ ct2[i]);
   }
 
   // PLAINTEXT_2 = (C_R, ID_CRED_R / bstr / -24..23, Signature_or_MAC_2, ? EAD_2)
   ConnId c_r;
-  if (ok(e)) e = accept_plaintext(ConstByteSpan(pt), detail::sig_or_mac_len(true, method_, *suite_), &c_r);
+  if (ok(e)) e = accept_plaintext(pt, detail::sig_or_mac_len(true, method_, *suite_), &c_r);
   if (!ok(e)) {
     ct::wipe(pt);
     ct::wipe_object(prk_2e);
@@ -219,18 +216,23 @@ Error Initiator::prepare_message_3(const LocalCredential& cred_i, ConstByteSpan 
   const size_t head = cbor::head_size(ct_len);
   if (ok(e) && out.size() < head + ct_len) e = Error::kBufferTooSmall;
   const ByteSpan scratch = work_.subspan(work_.size() / 2);
+  // TH_4 is computed before sealing, and any failure from the seal on aborts:
+  // K_3/IV_3 are fixed by the transcript, so a retry would seal a second,
+  // freshly signed PLAINTEXT_3 under the same key and nonce (RFC 9528 §7).
+  uint8_t th4[crypto::kHashLen];
+  if (ok(e)) e = detail::hash_th_next(th_, pt3, cred_i.cred, th4);
+  bool sealed = false;
   if (ok(e)) {
+    sealed = true;
     e = detail::seal_or_open(true, *suite_, prk_, th_, wire::KdfLabel::kK3, wire::KdfLabel::kIv3, pt3,
                              out.subspan(head, ct_len), scratch);
   }
-  uint8_t th4[crypto::kHashLen];
-  if (ok(e)) e = detail::hash_th_next(th_, pt3, cred_i.cred, th4);
   ct::wipe_object(sig);
   if (ok(e)) e = complete(prk_4e3m, th4, scratch);
   ct::wipe(work_);
   ct::wipe_object(prk_4e3m);
   if (!ok(e)) {
-    if (e == Error::kCryptoFailed) abort();
+    if (sealed || e == Error::kCryptoFailed) abort();
     return e;
   }
   cbor::Encoder head_enc(out.first(head));
@@ -255,15 +257,13 @@ Error Initiator::process_message_4(ConstByteSpan message_4, ConstByteSpan& ead_4
   const size_t tag = crypto::tag_len(suite_->aead);
   if (ct4.size() < tag || ct4.size() - tag > work_.size() / 2) return Error::kInvalidLength;
   const ByteSpan pt = work_.first(ct4.size() - tag);
-  Error e = detail::seal_or_open(false, *suite_, prk_, th_, wire::KdfLabel::kK4, wire::KdfLabel::kIv4, ct4, pt,
-                                 work_.subspan(work_.size() / 2));
+  Error e = message_4_aead(false, ct4, pt);
   if (ok(e)) e = detail::check_ead(pt, settings_);
   if (!ok(e)) {
     ct::wipe(pt);
     return e;
   }
-  message_4_done_ = true;
-  ct::wipe_object(prk_);                       // PRK_4e3m has no further use
+  end_message_4();
   pt_len_ = static_cast<uint16_t>(pt.size());  // EAD_4 stays readable until the next call
   ead_4 = ConstByteSpan(pt);
   return Error::kOk;

@@ -15,6 +15,10 @@ namespace hush::edhoc::detail {
 /// Largest wire form of a connection identifier or kid: bstr head + bytes.
 inline constexpr size_t kMaxIdWireLen = 1 + kMaxKidLen;
 
+/// Largest info of EDHOC_KDF(PRK, label, TH, length) for label <= 23 and
+/// length < 2^16: label, bstr head, TH, length.
+inline constexpr size_t kThInfoLen = 1 + 2 + crypto::kHashLen + 3;
+
 /// bstr-repr (§3.3.2): a one-byte string that is a one-byte CBOR int goes as
 /// that int, anything else as a bstr. Returns the wire length.
 size_t encode_id(ConstByteSpan id, uint8_t (&out)[kMaxIdWireLen]) noexcept;
@@ -78,8 +82,16 @@ inline size_t sig_or_mac_len(bool responder, Method method, const Suite& suite) 
   return signs(responder, method) ? crypto::kSignatureLen : suite.mac_len;
 }
 
-/// AEAD of message_3 / message_4: key and IV from PRK and TH with the given
-/// labels, AAD = Enc_structure ["Encrypt0", h'', TH].
+/// K_3/IV_3 or K_4/IV_4: EDHOC_KDF(PRK, label, TH, length) for both labels.
+Error derive_key_iv(const uint8_t* prk, const uint8_t* th, wire::KdfLabel key_label, wire::KdfLabel iv_label,
+                    uint8_t (&key)[crypto::kAesKeyLen], uint8_t (&iv)[crypto::kCcmNonceLen], ByteSpan scratch) noexcept;
+
+/// COSE_Encrypt0 of message_3 / message_4 under a given key and IV,
+/// AAD = Enc_structure ["Encrypt0", h'', TH].
+Error encrypt0(bool seal, const Suite& suite, const uint8_t* key, const uint8_t* iv, const uint8_t* th,
+               ConstByteSpan in, ByteSpan out) noexcept;
+
+/// derive_key_iv() then encrypt0(), with the key and IV wiped afterwards.
 Error seal_or_open(bool seal, const Suite& suite, const uint8_t* prk, const uint8_t* th, wire::KdfLabel key_label,
                    wire::KdfLabel iv_label, ConstByteSpan in, ByteSpan out, ByteSpan scratch) noexcept;
 

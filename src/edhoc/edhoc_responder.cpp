@@ -33,10 +33,10 @@ Error Responder::process_message_1(ConstByteSpan message_1, Message1Info& info) 
   HUSH_TRY(detail::read_suites(dec, suites, n_suites));
   ConstByteSpan g_x;
   HUSH_TRY(dec.read_bstr(g_x));
-  ConnId c_i;
+  uint8_t c_i_bytes[kMaxConnIdLen];
   size_t c_len = 0;
-  HUSH_TRY(detail::read_id(dec, kMaxConnIdLen, c_i.bytes, c_len));
-  c_i.len = static_cast<uint8_t>(c_len);
+  HUSH_TRY(detail::read_id(dec, kMaxConnIdLen, c_i_bytes, c_len));
+  const ConnId c_i = ConnId::from_bytes(ConstByteSpan(c_i_bytes, c_len));
   const ConstByteSpan ead_1 = dec.rest();
   HUSH_TRY(detail::check_ead(ead_1, settings_));
 
@@ -102,39 +102,76 @@ Error Responder::prepare_message_2(const LocalCredential& cred_r, const ConnId& 
                                    size_t& out_len, ConstByteSpan test_ephemeral) noexcept {
   if constexpr (!config::kResponder) return Error::kUnsupported;
   if (phase_ != Phase::kReceivedMessage1) return Error::kInvalidState;
-  if (c_r.len == 0) return Error::kInvalidArgument;
+  // The arguments are checked on every call, so a resumed call cannot bring
+  // in what the first one would have refused.
+  // C_R = C_I would give both sides the same OSCORE Recipient ID (§3.3.3).
+  if (!c_r.is_set() || c_r == c_i_) return Error::kInvalidArgument;
+  if (!test_ephemeral.empty() && test_ephemeral.size() != crypto::kScalarLen) return Error::kInvalidArgument;
   HUSH_TRY(detail::check_ead(ead_2, settings_));
-  const ByteSpan scratch = work_;
+  // One public-key operation per call (see edhoc.h); each step commits its
+  // result to the engine only on success, so a failed call can be repeated.
+  Error e = Error::kOk;
+  switch (m2_step_) {
+    case 0: e = m2_ephemeral(test_ephemeral); break;
+    case 1: e = m2_shared_secret(); break;
+    default: e = m2_compose(cred_r, c_r, ead_2, out, out_len); break;
+  }
+  if (e == Error::kCryptoFailed) abort();
+  return e;
+}
 
+Error Responder::m2_ephemeral(ConstByteSpan test_ephemeral) noexcept {
   uint8_t y[crypto::kScalarLen];
   uint8_t g_y[crypto::kCoordLen];
   Error e = Error::kOk;
   if (!test_ephemeral.empty()) {
-    if (test_ephemeral.size() != crypto::kScalarLen) return Error::kInvalidArgument;
     std::memcpy(y, test_ephemeral.data(), crypto::kScalarLen);
     uint8_t pub[crypto::kMaxPublicKeyLen];
     size_t pub_len = 0;
     e = crypto::public_key(suite_->ecdh, crypto::PrivateKey::from_raw(y), pub, pub_len);
-    std::memcpy(g_y, pub, crypto::kCoordLen);
+    std::memcpy(g_y, pub, crypto::kCoordLen);  // P-256: x of x||y
   } else {
     e = crypto::ecdh_generate(suite_->ecdh, y, g_y);
   }
+  if (ok(e)) {
+    std::memcpy(eph_priv_, y, sizeof(y));
+    std::memcpy(g_y_, g_y, sizeof(g_y));
+    m2_step_ = 1;
+    e = Error::kNeedMore;
+  }
+  ct::wipe_object(y);
+  return e;
+}
 
+Error Responder::m2_shared_secret() noexcept {
   // G_XY (an invalid G_X is caught here), TH_2, PRK_2e
   uint8_t g_xy[crypto::kCoordLen];
   uint8_t th2[crypto::kHashLen];
   uint8_t prk_2e[crypto::kHashLen];
-  uint8_t prk_3e2m[crypto::kHashLen];
-  if (ok(e)) e = crypto::ecdh(suite_->ecdh, crypto::PrivateKey::from_raw(y), ConstByteSpan(g_x_), g_xy);
-  if (ok(e)) e = detail::hash_th2(ConstByteSpan(g_y), h_msg1_, th2);
+  Error e = crypto::ecdh(suite_->ecdh, crypto::PrivateKey::from_raw(eph_priv_), ConstByteSpan(g_x_), g_xy);
+  if (ok(e)) e = detail::hash_th2(ConstByteSpan(g_y_), h_msg1_, th2);
   if (ok(e)) e = crypto::hkdf_extract(ConstByteSpan(th2), ConstByteSpan(g_xy), prk_2e);
   ct::wipe_object(g_xy);
+  if (ok(e)) {
+    std::memcpy(th_, th2, sizeof(th2));
+    std::memcpy(prk_, prk_2e, sizeof(prk_2e));
+    m2_step_ = 2;
+    e = Error::kNeedMore;
+  }
+  ct::wipe_object(prk_2e);
+  return e;
+}
+
+Error Responder::m2_compose(const LocalCredential& cred_r, const ConnId& c_r, ConstByteSpan ead_2, ByteSpan out,
+                            size_t& out_len) noexcept {
+  const ByteSpan scratch = work_;
+  const uint8_t* const prk_2e = prk_;
+  const uint8_t* const th2 = th_;
 
   // PRK_3e2m = PRK_2e, or Extract(SALT_3e2m, G_RX) when R authenticates with static DH.
-  if (ok(e)) {
-    e = detail::derive_auth_prk(*suite_, detail::signs(true, method_), prk_2e, th2, wire::KdfLabel::kSalt3e2m,
-                                cred_r.key, ConstByteSpan(g_x_), prk_3e2m, scratch);
-  }
+  uint8_t prk_3e2m[crypto::kHashLen];
+  Error e = detail::derive_auth_prk(*suite_, detail::signs(true, method_), prk_2e, th2, wire::KdfLabel::kSalt3e2m,
+                                    cred_r.key, ConstByteSpan(g_x_), prk_3e2m, scratch);
 
   // Signature_or_MAC_2 over context_2 = << C_R, ID_CRED_R, TH_2, CRED_R, ? EAD_2 >>
   uint8_t c_r_wire[detail::kMaxIdWireLen];
@@ -160,7 +197,7 @@ Error Responder::prepare_message_2(const LocalCredential& cred_r, const ConnId& 
   if (ok(e)) {
     cbor::Encoder enc(out);
     enc.put_bstr_head(body);
-    enc.put_raw(ConstByteSpan(g_y));
+    enc.put_raw(ConstByteSpan(g_y_));
     enc.put_raw(ConstByteSpan(c_r_wire, c_r_len));
     enc.put_raw(compact ? ConstByteSpan(kid_wire, kid_len) : cred_r.id_cred);
     enc.put_bstr(ConstByteSpan(sig, sig_len));
@@ -179,25 +216,19 @@ Error Responder::prepare_message_2(const LocalCredential& cred_r, const ConnId& 
   ct::wipe_object(sig);
   if (!ok(e)) {
     ct::wipe(out);
-    ct::wipe_object(y);
-    ct::wipe_object(prk_2e);
     ct::wipe_object(prk_3e2m);
-    if (e == Error::kCryptoFailed) abort();
     return e;
   }
 
-  trace(TraceId::kTh2, ConstByteSpan(th2));
-  trace(TraceId::kPrk2e, ConstByteSpan(prk_2e));
+  trace(TraceId::kTh2, ConstByteSpan(th2, crypto::kHashLen));
+  trace(TraceId::kPrk2e, ConstByteSpan(prk_2e, crypto::kHashLen));
   trace(TraceId::kPrk3e2m, ConstByteSpan(prk_3e2m));
   trace(TraceId::kTh3, ConstByteSpan(th3));
-  std::memcpy(eph_priv_, y, sizeof(y));
-  std::memcpy(g_y_, g_y, sizeof(g_y));
   std::memcpy(prk_, prk_3e2m, sizeof(prk_3e2m));
   std::memcpy(th_, th3, sizeof(th3));
-  ct::wipe_object(y);
-  ct::wipe_object(prk_2e);
   ct::wipe_object(prk_3e2m);
   c_r_ = c_r;
+  m2_step_ = 0;
   out_len = head + body;
   phase_ = Phase::kSentMessage2;
   return Error::kOk;
@@ -205,15 +236,13 @@ Error Responder::prepare_message_2(const LocalCredential& cred_r, const ConnId& 
 
 Error Responder::process_message_3(ConstByteSpan message_3, Message3Info& info) noexcept {
   if constexpr (!config::kResponder) return Error::kUnsupported;
-  if (phase_ == Phase::kReceivedMessage3) {  // an unverified candidate gives way to the next
-    wipe_plaintext();
-    phase_ = Phase::kSentMessage2;
-  }
-  if (phase_ != Phase::kSentMessage2) return Error::kInvalidState;
+  // A decrypted but unverified message_3 stays pending until another one
+  // passes accept_plaintext; an unauthenticated frame changes nothing.
+  if (phase_ != Phase::kSentMessage2 && phase_ != Phase::kReceivedMessage3) return Error::kInvalidState;
   if (looks_like_error(message_3)) {
     PeerError pe;
     HUSH_TRY(parse_error(message_3, pe));
-    peer_error_ = pe;
+    peer_error_ = pe;  // reported only: an error message never changes the handshake state
     return Error::kPeerError;
   }
   cbor::Decoder dec(message_3);
@@ -222,12 +251,13 @@ Error Responder::process_message_3(ConstByteSpan message_3, Message3Info& info) 
   if (!dec.at_end()) return Error::kTrailingData;
   const size_t tag = crypto::tag_len(suite_->aead);
   if (ct3.size() < tag || ct3.size() - tag > work_.size() / 2) return Error::kInvalidLength;
-  const ByteSpan pt = work_.first(ct3.size() - tag);
+  const ByteSpan pt = candidate_area(ct3.size() - tag);
+  uint8_t kdf_info[detail::kThInfoLen];
   Error e = detail::seal_or_open(false, *suite_, prk_, th_, wire::KdfLabel::kK3, wire::KdfLabel::kIv3, ct3, pt,
-                                 work_.subspan(pt.size()));
+                                 ByteSpan(kdf_info));
 
   // PLAINTEXT_3 = (ID_CRED_I / bstr / -24..23, Signature_or_MAC_3, ? EAD_3)
-  if (ok(e)) e = accept_plaintext(ConstByteSpan(pt), detail::sig_or_mac_len(false, method_, *suite_), nullptr);
+  if (ok(e)) e = accept_plaintext(pt, detail::sig_or_mac_len(false, method_, *suite_), nullptr);
   if (!ok(e)) {
     ct::wipe(pt);
     return e;
@@ -269,16 +299,14 @@ Error Responder::prepare_message_4(ConstByteSpan ead_4, ByteSpan out, size_t& ou
   if constexpr (!config::kResponder) return Error::kUnsupported;
   if (phase_ != Phase::kCompleted || message_4_done_) return Error::kInvalidState;
   HUSH_TRY(detail::check_ead(ead_4, settings_));
-  // message_4 = bstr(COSE_Encrypt0 ciphertext of PLAINTEXT_4 = ? EAD_4), K_4/IV_4 from PRK_4e3m and TH_4.
+  // message_4 = bstr(COSE_Encrypt0 ciphertext of PLAINTEXT_4 = ? EAD_4), with the K_4/IV_4 kept at completion.
   const size_t ct_len = ead_4.size() + crypto::tag_len(suite_->aead);
   const size_t head = cbor::head_size(ct_len);
   if (out.size() < head + ct_len) return Error::kBufferTooSmall;
-  HUSH_TRY(detail::seal_or_open(true, *suite_, prk_, th_, wire::KdfLabel::kK4, wire::KdfLabel::kIv4, ead_4,
-                                out.subspan(head, ct_len), work_));
+  HUSH_TRY(message_4_aead(true, ead_4, out.subspan(head, ct_len)));
   cbor::Encoder enc(out.first(head));
   enc.put_bstr_head(ct_len);
-  message_4_done_ = true;
-  ct::wipe_object(prk_);
+  end_message_4();
   out_len = head + ct_len;
   return Error::kOk;
 }

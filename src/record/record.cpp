@@ -9,6 +9,12 @@ namespace hush::record {
 // alg_aead (1 byte) || S (1 byte) || Sender ID of the sealing side.
 inline constexpr size_t kMaxAadLen = wire::kRecordMaxHeaderLen + 2 + kMaxIdLen;
 
+constexpr uint8_t kind_byte(RecordKind kind) noexcept {
+  return kind == RecordKind::kConfirmed ? wire::kFrameRecordConfirmed
+         : kind == RecordKind::kControl ? wire::kFrameRecordControl
+                                        : wire::kFrameRecord;
+}
+
 struct RecordAccess {
   static size_t build_aad(const SecurityContext& ctx, ConstByteSpan header, bool sealing,
                           uint8_t (&aad)[kMaxAadLen]) noexcept {
@@ -21,8 +27,12 @@ struct RecordAccess {
     return n;
   }
 
-  static Error seal(SecurityContext& ctx, ConstByteSpan payload, ByteSpan out, Sealed& sealed) noexcept {
+  static Error seal(SecurityContext& ctx, ConstByteSpan payload, ByteSpan out, Sealed& sealed,
+                    RecordKind kind) noexcept {
     sealed = Sealed{};
+    if (kind != RecordKind::kData && kind != RecordKind::kConfirmed && kind != RecordKind::kControl) {
+      return Error::kInvalidArgument;
+    }
     if (!ctx.ready_) return Error::kInvalidState;
     sealed.limit = ctx.sender_limit();
     // Sizes are checked against the number about to be used, so a refusal
@@ -40,7 +50,7 @@ struct RecordAccess {
 
     const size_t plen = psn_len(seq);
     size_t pos = 0;
-    out[pos++] = static_cast<uint8_t>(wire::kFrameRecord | (ctx.key_phase_ ? wire::kRecordKeyPhase : 0) |
+    out[pos++] = static_cast<uint8_t>(kind_byte(kind) | (ctx.key_phase_ ? wire::kRecordKeyPhase : 0) |
                                       (ctx.send_cid_ ? wire::kRecordCid : 0) | (plen - 1));
     if (ctx.send_cid_) out[pos++] = ctx.sender_id_[0];
     for (size_t i = plen; i-- > 0;) out[pos++] = static_cast<uint8_t>(seq >> (8 * i));
@@ -60,8 +70,10 @@ struct RecordAccess {
     return Error::kOk;
   }
 
+  // `replay_ok`: authenticate a record the window already holds (a resent
+  // confirmed record whose ack was lost) without accepting it again.
   static Error open(SecurityContext& ctx, ConstByteSpan record, ByteSpan out, Opened& opened,
-                    const FreshnessProof* freshness) noexcept {
+                    const FreshnessProof* freshness, bool replay_ok = false) noexcept {
     opened = Opened{};
     if (!ctx.ready_) return Error::kUnknownContext;
     opened.limit = ctx.recipient_limit();
@@ -69,6 +81,7 @@ struct RecordAccess {
     RecordHeader h;
     HUSH_TRY(parse_header(record, h));
     opened.seq = h.seq;
+    opened.kind = h.kind;
     const size_t tlen = ctx.tag_len();
     if (record.size() > wire::kRecordMaxLen || record.size() - h.size < tlen) return Error::kMalformed;
     if (h.has_cid && (ctx.recipient_id_len_ != 1 || h.cid != ctx.recipient_id_[0])) return Error::kUnknownContext;
@@ -79,22 +92,32 @@ struct RecordAccess {
 
     // Replays are refused before any decryption and do not count against v.
     const Error fresh = ctx.window_.check(h.seq);
-    if (fresh != Error::kOk && fresh != Error::kFreshnessUnknown) return fresh;
+    const bool seen = replay_ok && (fresh == Error::kReplay || fresh == Error::kTooOld);
+    if (fresh != Error::kOk && fresh != Error::kFreshnessUnknown && !seen) return fresh;
+    if (replay_ok && !seen) return Error::kInvalidState;
 
     uint8_t aad[kMaxAadLen];
     const size_t aad_len = build_aad(ctx, record.first(h.size), false, aad);
     uint8_t nonce[kNonceLen];
     HUSH_TRY(ctx.recipient_nonce(h.seq, nonce));
+    // Any decryption may fail, so storage must cover one more failure first.
+    HUSH_TRY(ctx.reserve_failure());
     const ByteSpan pt = out.first(plen);
     const Error e = crypto::aead_open(ctx.alg_, ConstByteSpan(ctx.recipient_key_), ConstByteSpan(nonce),
                                       ConstByteSpan(aad, aad_len), record.subspan(h.size), pt);
     if (!ok(e)) {
       ct::wipe(pt);
-      if (e == Error::kAuthFailed && ctx.count_v_ < ctx.limits_.max_failed_decryptions) ++ctx.count_v_;
+      if (e == Error::kAuthFailed) ctx.note_failure();
       opened.limit = ctx.recipient_limit();
       return e;
     }
 
+    if (seen) {
+      // Authentic, but already delivered: the caller acks it again and
+      // drops the payload.
+      ct::wipe(pt);
+      return Error::kOk;
+    }
     if (fresh == Error::kFreshnessUnknown) {
       if (freshness == nullptr || freshness->proves == nullptr ||
           !freshness->proves(freshness->user, h.seq, ConstByteSpan(pt.data(), pt.size()))) {
@@ -114,7 +137,16 @@ Error parse_header(ConstByteSpan record, RecordHeader& header) noexcept {
   header = RecordHeader{};
   if (record.empty()) return Error::kMalformed;
   const uint8_t b = record[0];
-  if ((b & wire::kFrameRecordMask) != wire::kFrameRecord) return Error::kMalformed;
+  const uint8_t kind = b & wire::kFrameRecordMask;
+  if (kind == wire::kFrameRecord) {
+    header.kind = RecordKind::kData;
+  } else if (kind == wire::kFrameRecordConfirmed) {
+    header.kind = RecordKind::kConfirmed;
+  } else if (kind == wire::kFrameRecordControl) {
+    header.kind = RecordKind::kControl;
+  } else {
+    return Error::kMalformed;
+  }
   const size_t plen = static_cast<size_t>(b & wire::kRecordPsnLenMask) + 1;
   if (plen > wire::kRecordMaxPsnLen) return Error::kMalformed;
   const bool has_cid = (b & wire::kRecordCid) != 0;
@@ -136,8 +168,12 @@ Error parse_header(ConstByteSpan record, RecordHeader& header) noexcept {
   return Error::kOk;
 }
 
-Error seal(SecurityContext& ctx, ConstByteSpan payload, ByteSpan out, Sealed& sealed) noexcept {
-  return RecordAccess::seal(ctx, payload, out, sealed);
+Error seal(SecurityContext& ctx, ConstByteSpan payload, ByteSpan out, Sealed& sealed, RecordKind kind) noexcept {
+  return RecordAccess::seal(ctx, payload, out, sealed, kind);
+}
+
+Error authenticate_seen(SecurityContext& ctx, ConstByteSpan record, ByteSpan scratch, Opened& opened) noexcept {
+  return RecordAccess::open(ctx, record, scratch, opened, nullptr, true);
 }
 
 Error open(SecurityContext& ctx, ConstByteSpan record, ByteSpan out, Opened& opened,

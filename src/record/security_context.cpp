@@ -15,6 +15,10 @@ bool valid_alg(crypto::Aead a) noexcept {
   return a == crypto::Aead::kAesCcm16_64_128 || a == crypto::Aead::kAesCcm16_128_128;
 }
 
+// q is the sequence number, and a uint32_t limit_q is reached before the
+// 40-bit sequence space ends, so take_sequence() needs only the q check.
+static_assert(uint64_t{UINT32_MAX} <= kMaxSequence, "hush: limit_q must end before the sequence space");
+
 bool limits_valid(const UsageLimits& l) noexcept {
   return l.max_encryptions != 0 && l.max_failed_decryptions != 0 && l.near_encryptions <= l.max_encryptions &&
          l.near_failed_decryptions <= l.max_failed_decryptions;
@@ -94,8 +98,10 @@ Error SecurityContext::derive(const EdhocSecrets& in, const ContextOptions& opti
 
 Error SecurityContext::derive(const PskSecrets& in, const ContextOptions& options) noexcept {
   // The same keys return after every reboot: without a reservation in
-  // storage the sequence number would restart and reuse nonces.
-  if (options.persistence.reserve == nullptr || in.sender_sequence > kMaxSequence + 1) {
+  // storage the sequence number would restart and reuse nonces, and the
+  // failed-decryption count would restart and give a forger a new budget.
+  if (options.persistence.reserve == nullptr || options.persistence.reserve_failures == nullptr ||
+      in.sender_sequence > kMaxSequence + 1) {
     reset();
     return Error::kInvalidArgument;
   }
@@ -103,6 +109,11 @@ Error SecurityContext::derive(const PskSecrets& in, const ContextOptions& option
       derive_common(in.alg, in.master_secret, in.master_salt, in.sender_id, in.recipient_id, in.id_context, options));
   ssn_ = in.sender_sequence;
   reserved_ = in.sender_sequence;
+  // A stored value above the limit (e.g. after the limit was lowered) still
+  // means "used up"; clamping keeps the count's range simple.
+  count_v_ =
+      in.failed_decryptions < limits_.max_failed_decryptions ? in.failed_decryptions : limits_.max_failed_decryptions;
+  reserved_v_ = count_v_;
   if (in.replay_state_fresh) {
     window_.reset();
   } else {
@@ -130,7 +141,7 @@ Error SecurityContext::derive_common(crypto::Aead alg, ConstByteSpan master_secr
   // record could be reflected back to its sender.
   if (!valid_alg(alg) || master_secret.empty() || sender_id.size() > kMaxIdLen || recipient_id.size() > kMaxIdLen ||
       id_context.value.size() > kMaxIdContextLen || same_bytes(sender_id, recipient_id) || !limits_valid(limits) ||
-      (p.reserve != nullptr && p.ahead == 0) ||
+      (p.reserve != nullptr && p.ahead == 0) || (p.reserve_failures != nullptr && p.failures_ahead == 0) ||
       (options.send_cid && (sender_id.size() != 1 || recipient_id.size() != 1))) {
     return Error::kInvalidArgument;
   }
@@ -178,8 +189,8 @@ void SecurityContext::reset() noexcept {
   ready_ = false;
   ssn_ = 0;
   reserved_ = 0;
-  count_q_ = 0;
   count_v_ = 0;
+  reserved_v_ = 0;
   limits_ = UsageLimits{};
   persistence_ = Persistence{};
   // An unknown window refuses everything, which is what a dead context should do.
@@ -196,9 +207,10 @@ Error SecurityContext::restore_sequence(uint64_t stored) noexcept {
 }
 
 LimitState SecurityContext::sender_limit() const noexcept {
-  if (!ready_ || count_q_ >= limits_.max_encryptions || ssn_ > kMaxSequence) return LimitState::kReached;
-  const uint64_t headroom = limits_.max_encryptions - limits_.near_encryptions;
-  if (count_q_ >= limits_.near_encryptions || ssn_ + headroom > kMaxSequence) return LimitState::kNear;
+  // q = ssn_: numbers skipped by a restore count as used, which can only
+  // overestimate the encryptions, as the key-limits draft permits.
+  if (!ready_ || ssn_ >= limits_.max_encryptions) return LimitState::kReached;
+  if (ssn_ >= limits_.near_encryptions) return LimitState::kNear;
   return LimitState::kOk;
 }
 
@@ -224,7 +236,7 @@ Error SecurityContext::recipient_nonce(uint64_t seq, uint8_t (&nonce)[kNonceLen]
 
 Error SecurityContext::take_sequence(uint64_t& seq) noexcept {
   if (!ready_) return Error::kInvalidState;
-  if (ssn_ > kMaxSequence || count_q_ >= limits_.max_encryptions) return Error::kLimitReached;
+  if (ssn_ >= limits_.max_encryptions) return Error::kLimitReached;
   if (persistence_.reserve != nullptr && ssn_ >= reserved_) {
     const uint64_t room = kMaxSequence + 1 - ssn_;
     const uint64_t next = ssn_ + (persistence_.ahead < room ? persistence_.ahead : room);
@@ -234,8 +246,24 @@ Error SecurityContext::take_sequence(uint64_t& seq) noexcept {
     reserved_ = next;
   }
   seq = ssn_++;
-  ++count_q_;
   return Error::kOk;
+}
+
+Error SecurityContext::reserve_failure() noexcept {
+  if (count_v_ >= limits_.max_failed_decryptions) return Error::kLimitReached;
+  if (persistence_.reserve_failures != nullptr && count_v_ >= reserved_v_) {
+    const uint32_t room = limits_.max_failed_decryptions - count_v_;
+    const uint32_t next = count_v_ + (persistence_.failures_ahead < room ? persistence_.failures_ahead : room);
+    // Storage first: a device that dies during the decryption restarts with
+    // at least the failures it may have counted.
+    if (!persistence_.reserve_failures(persistence_.user, next)) return Error::kLimitReached;
+    reserved_v_ = next;
+  }
+  return Error::kOk;
+}
+
+void SecurityContext::note_failure() noexcept {
+  if (count_v_ < limits_.max_failed_decryptions) ++count_v_;
 }
 
 }  // namespace hush::record

@@ -206,7 +206,8 @@ TEST(Rfc9529Invalid, EveryInvalidTraceIsRejected) {
         LocalCredential own{ConstByteSpan(cred), ConstByteSpan(id_cred), crypto::PrivateKey::from_raw(sk)};
         uint8_t out[300];
         size_t len = 0;
-        e = res.prepare_message_2(own, ConnId::from_int(-8), ConstByteSpan(), out, len);
+        while ((e = res.prepare_message_2(own, ConnId::from_int(-8), ConstByteSpan(), out, len)) == Error::kNeedMore) {
+        }
       }
       EXPECT_NE(e, Error::kOk);
       ++checked;
@@ -231,6 +232,22 @@ TEST(Rfc9529Invalid, EveryInvalidTraceIsRejected) {
     }
   }
   EXPECT_EQ(checked, cases.size());
+}
+
+// Finding 10 (documented limit): a compact kid over kMaxKidLen bytes is
+// refused, and the genuine message_2 is still accepted afterwards.
+TEST(EdhocRegression, CompactKidLongerThanEightBytesIsRefused) {
+  Trace2Initiator t;
+  // C_R = -8, ID_CRED_R = compact kid h'010203040506070809', an 8-byte MAC_2.
+  const Bytes plaintext = from_hex(
+      "27"
+      "49010203040506070809"
+      "48"
+      "0000000000000000");
+  Message2Info info;
+  EXPECT_EQ(t.ini.process_message_2(view(t.message_2_with(plaintext)), info), Error::kInvalidLength);
+  EXPECT_EQ(t.ini.phase(), Phase::kSentMessage1);
+  EXPECT_EQ(t.ini.process_message_2(view(hex(t.v.at("expected"), "message_2")), info), Error::kOk);
 }
 
 }  // namespace

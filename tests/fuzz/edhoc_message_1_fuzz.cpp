@@ -31,7 +31,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::check(res.phase() == edhoc::Phase::kReceivedMessage1);
   uint8_t m2[300];
   size_t len = 0;
-  const Error e2 = res.prepare_message_2(r.local(), edhoc::ConnId::from_int(5), ConstByteSpan(), m2, len);
+  Error e2;
+  while ((e2 = res.prepare_message_2(r.local(), edhoc::ConnId::from_int(5), ConstByteSpan(), m2, len)) ==
+         Error::kNeedMore) {
+  }
   fuzz::check(e2 == Error::kOk || e2 == Error::kInvalidPoint || e2 == Error::kUnsupported);
   return 0;
 }

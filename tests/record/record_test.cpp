@@ -437,41 +437,38 @@ TEST(Record, RestoreSequenceOnlyMovesForward) {
 }
 
 TEST(Record, FortyBitSequenceLimit) {
-  FakeNvm nvm_a, nvm_b;
-  SecurityContext a, b;
+  // q is the sequence number and limit_q < 2^32, so a sender stops at q long
+  // before the 40-bit space (RFC 8613 §7.2.1) could run out; a context
+  // restored anywhere at or above limit_q, up to 2^40, refuses to seal.
   const Bytes ia = hex("a1"), ib = hex("b2");
-  ASSERT_EQ(PskPair::derive(a, nvm_a, ia, ib, kMaxSequence - 1, true), Error::kOk);
-  ASSERT_EQ(PskPair::derive(b, nvm_b, ib, ia, 0, true), Error::kOk);
-  EXPECT_EQ(a.sender_limit(), LimitState::kNear);
-  Sealed s;
-  Bytes rec = seal_one(a, {1}, &s);
-  EXPECT_EQ(s.seq, kMaxSequence - 1);
-  rec = seal_one(a, {2}, &s);
-  EXPECT_EQ(s.seq, kMaxSequence);
-  EXPECT_EQ(s.limit, LimitState::kReached);
-  EXPECT_EQ(rec.size(), 1 + 1 + 5 + 1 + 8u);
-  EXPECT_EQ(rec[0] & wire::kRecordPsnLenMask, 4);
-  Bytes got;
-  EXPECT_EQ(open_one(b, rec, &got), Error::kOk);
-  EXPECT_EQ(got, Bytes{2});
-  EXPECT_EQ(nvm_a.stored, kMaxSequence + 1) << "the reservation is clamped to 2^40";
-
   Bytes out(64);
   const Bytes msg = {3};
-  EXPECT_EQ(seal(a, span(msg), ByteSpan(out.data(), out.size()), s), Error::kLimitReached);
+  for (uint64_t seq : {uint64_t{1} << 20, uint64_t{UINT32_MAX}, kMaxSequence - 1, kMaxSequence, kMaxSequence + 1}) {
+    SCOPED_TRACE(seq);
+    SecurityContext a;
+    FakeNvm nvm;
+    ASSERT_EQ(PskPair::derive(a, nvm, ia, ib, seq, true), Error::kOk);
+    EXPECT_EQ(a.sender_limit(), LimitState::kReached);
+    Sealed s;
+    EXPECT_EQ(seal(a, span(msg), ByteSpan(out.data(), out.size()), s), Error::kLimitReached);
+    EXPECT_EQ(s.limit, LimitState::kReached);
+    EXPECT_EQ(nvm.writes, 0u);
+    EXPECT_EQ(a.next_sequence(), seq) << "a refusal burns no sequence number";
+  }
+  // The largest limit_q a context accepts still ends below 2^32.
+  UsageLimits l;
+  l.max_encryptions = UINT32_MAX;
+  l.near_encryptions = UINT32_MAX;
+  SecurityContext a;
+  FakeNvm nvm;
+  ASSERT_EQ(PskPair::derive(a, nvm, ia, ib, UINT32_MAX - 1, true, 16, l), Error::kOk);
+  Sealed s;
+  ASSERT_EQ(seal(a, span(msg), ByteSpan(out.data(), out.size()), s), Error::kOk);
+  EXPECT_EQ(s.seq, uint64_t{UINT32_MAX} - 1);
   EXPECT_EQ(s.limit, LimitState::kReached);
-  EXPECT_EQ(a.sender_limit(), LimitState::kReached);
-  EXPECT_EQ(a.restore_sequence(kMaxSequence + 1), Error::kOk);
   EXPECT_EQ(seal(a, span(msg), ByteSpan(out.data(), out.size()), s), Error::kLimitReached);
 
-  // A device restored at the very end of the space cannot seal at all.
-  SecurityContext c;
-  FakeNvm nvm_c;
-  ASSERT_EQ(PskPair::derive(c, nvm_c, ia, ib, kMaxSequence + 1, true), Error::kOk);
-  EXPECT_EQ(seal(c, span(msg), ByteSpan(out.data(), out.size()), s), Error::kLimitReached);
-  EXPECT_EQ(nvm_c.writes, 0u);
-
-  // A 5-byte PSN above 2^40 - 1 cannot be encoded: the largest is 0xffffffffff.
+  // A peer may still send 5-byte PSNs; the largest is 0xffffffffff.
   const Bytes top = {0x8c, 0xb2, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0};
   RecordHeader h;
   ASSERT_EQ(parse_header(span(top), h), Error::kOk);

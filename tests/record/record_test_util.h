@@ -10,18 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "context_probe.h"
 #include "hex.h"
 #include "hush/record.h"
 #include "hush/security_context.h"
 
 namespace hush::record {
-
-// Reads the derived keys of a context; declared a friend by SecurityContext
-// for tests only, since nothing in the library may hand keys out.
-struct ContextProbe {
-  static ConstByteSpan sender_key(const SecurityContext& c) { return ConstByteSpan(c.sender_key_); }
-  static ConstByteSpan recipient_key(const SecurityContext& c) { return ConstByteSpan(c.recipient_key_); }
-};
 
 namespace test {
 
@@ -47,11 +41,14 @@ inline std::string read_vector_file(const std::string& rel) {
   return ss.str();
 }
 
-// A stand-in for non-volatile memory behind the reserve hook.
+// A stand-in for non-volatile memory behind the two reserve hooks.
 struct FakeNvm {
   uint64_t stored = 0;
   unsigned writes = 0;
   bool fail = false;
+  uint32_t failures_stored = 0;
+  unsigned failure_writes = 0;
+  bool fail_failures = false;
 
   static bool hook(void* user, uint64_t reserved_until) noexcept {
     auto* self = static_cast<FakeNvm*>(user);
@@ -60,7 +57,16 @@ struct FakeNvm {
     ++self->writes;
     return true;
   }
-  Persistence persistence(uint32_t ahead) { return Persistence{&FakeNvm::hook, this, ahead}; }
+  static bool failure_hook(void* user, uint32_t reserved_until) noexcept {
+    auto* self = static_cast<FakeNvm*>(user);
+    if (self->fail_failures) return false;
+    self->failures_stored = reserved_until;
+    ++self->failure_writes;
+    return true;
+  }
+  Persistence persistence(uint32_t ahead, uint32_t failures_ahead = 16) {
+    return Persistence{&FakeNvm::hook, this, ahead, &FakeNvm::failure_hook, failures_ahead};
+  }
 };
 
 inline const Bytes kSecret = hex("0102030405060708090a0b0c0d0e0f10");

@@ -4,8 +4,9 @@
 // into contexts; argument checks, sequence numbers, persistence, usage
 // limits and wiping.
 //
-// Vectors: tests/vectors/rfc8613/appendix_c.json (RFC 8613 App. C) and
-// tests/vectors/rfc9529-oscore/oscore_parameters.json (RFC 9529 §2.6 and §3.8).
+// Vectors: tests/vectors/rfc8613/appendix_c.json (RFC 8613 App. C),
+// tests/vectors/rfc9529-oscore/oscore_parameters.json (RFC 9529 §2.6 and §3.8)
+// and tests/vectors/computed/suite3_trace2_keys.json (computed, suite 3).
 
 #include <gtest/gtest.h>
 
@@ -57,14 +58,10 @@ std::string nonce_hex(const SecurityContext& ctx, bool sender, uint64_t seq) {
   return to_hex(ConstByteSpan(n));
 }
 
-// Common IV = nonce(0) XOR (S || padded id), RFC 8613 §5.2 run backwards.
 std::string common_iv_from(const SecurityContext& ctx) {
-  uint8_t n[kNonceLen];
-  EXPECT_EQ(ctx.sender_nonce(0, n), Error::kOk);
-  const ConstByteSpan id = ctx.sender_id();
-  n[0] = static_cast<uint8_t>(n[0] ^ id.size());
-  for (size_t i = 0; i < id.size(); ++i) n[8 - id.size() + i] ^= id[i];
-  return to_hex(ConstByteSpan(n));
+  uint8_t iv[kNonceLen] = {};
+  EXPECT_TRUE(ContextProbe::common_iv(ctx, iv));
+  return to_hex(ConstByteSpan(iv));
 }
 
 TEST(SecurityContext, Rfc8613InfoArrays) {
@@ -196,12 +193,34 @@ TEST(SecurityContext, Rfc9529OscoreParametersFeedContexts) {
 }
 
 TEST(SecurityContext, SuiteToAead) {
-  EXPECT_EQ(aead_for_suite(0), crypto::Aead::kAesCcm16_64_128);
-  EXPECT_EQ(aead_for_suite(1), crypto::Aead::kAesCcm16_128_128);
-  EXPECT_EQ(aead_for_suite(2), crypto::Aead::kAesCcm16_64_128);
-  EXPECT_EQ(aead_for_suite(3), crypto::Aead::kAesCcm16_128_128);
+  // RFC 9528 §10.2: the application AEAD of suites 0 to 3 is AES-CCM-16-64-128.
+  for (uint8_t suite = 0; suite < 4; ++suite) EXPECT_EQ(aead_for_suite(suite), crypto::Aead::kAesCcm16_64_128);
   EXPECT_EQ(cose_alg(crypto::Aead::kAesCcm16_64_128), 10);
   EXPECT_EQ(cose_alg(crypto::Aead::kAesCcm16_128_128), 30);
+}
+
+// Issue 11, finding 3: suites 1 and 3 derived their OSCORE context with their
+// EDHOC AEAD (alg 30), so a conformant peer's keys differed. The vector is
+// computed without hush (tests/vectors/computed/README.md).
+TEST(SecurityContextRegression, OddSuitesUseCcm8) {
+  EXPECT_EQ(aead_for_suite(1), crypto::Aead::kAesCcm16_64_128);
+  EXPECT_EQ(aead_for_suite(3), crypto::Aead::kAesCcm16_64_128);
+  const json doc = load("computed/suite3_trace2_keys.json");
+  ASSERT_EQ(doc["input"]["suites_i"], json::array({3}));
+  const json& v = doc["computed"];
+  const Bytes secret = hex(v["oscore_master_secret"]);
+  const Bytes salt = hex(v["oscore_master_salt"]);
+  const Bytes c_i = hex(doc["input"]["c_i"]);
+  const Bytes c_r = hex(doc["input"]["c_r"]);
+  SecurityContext ctx;
+  ASSERT_EQ(
+      ctx.derive(EdhocSecrets{aead_for_suite(3), span(secret), span(salt), span(c_i), span(c_r), Side::kInitiator}),
+      Error::kOk);
+  EXPECT_EQ(to_hex(ContextProbe::sender_key(ctx)), v["oscore_initiator_sender_key"]);
+  EXPECT_EQ(to_hex(ContextProbe::recipient_key(ctx)), v["oscore_initiator_recipient_key"]);
+  EXPECT_EQ(common_iv_from(ctx), v["oscore_common_iv"]);
+  EXPECT_EQ(ctx.tag_len(), 8u);
+  EXPECT_EQ(ctx.limits().max_failed_decryptions, 1u << 14) << "the CCM_8 forgery limit applies";
 }
 
 TEST(SecurityContext, Ccm16ByteTagDerivesDifferentKeys) {
@@ -257,6 +276,12 @@ TEST(SecurityContext, RejectsBadArguments) {
   ContextOptions zero_k = o;
   zero_k.persistence.ahead = 0;
   EXPECT_EQ(ctx.derive(psk(span(a), span(b)), zero_k), Error::kInvalidArgument);
+  ContextOptions no_failure_hook = o;
+  no_failure_hook.persistence.reserve_failures = nullptr;
+  EXPECT_EQ(ctx.derive(psk(span(a), span(b)), no_failure_hook), Error::kInvalidArgument) << "PSK needs v in storage";
+  ContextOptions zero_kv = o;
+  zero_kv.persistence.failures_ahead = 0;
+  EXPECT_EQ(ctx.derive(psk(span(a), span(b)), zero_kv), Error::kInvalidArgument);
   ContextOptions cid = o;
   cid.send_cid = true;
   EXPECT_EQ(ctx.derive(psk(span(empty), span(b)), cid), Error::kInvalidArgument) << "CID needs 1-byte ids";
@@ -303,6 +328,123 @@ TEST(SecurityContext, DefaultLimitsFromKeyLimitsDraft) {
   EXPECT_EQ(p.initiator.limits().max_failed_decryptions, 1u << 14);
   EXPECT_EQ(p.initiator.sender_limit(), LimitState::kOk);
   EXPECT_EQ(p.initiator.recipient_limit(), LimitState::kOk);
+}
+
+// A PSK context as a device restores it after a reboot.
+Error derive_psk(SecurityContext& ctx, FakeNvm& nvm, bool sender_a, uint64_t seq, uint32_t failures,
+                 uint32_t failures_ahead = 16, const UsageLimits& limits = {}) {
+  static const Bytes a = hex("a1"), b = hex("b2");
+  PskSecrets in;
+  in.master_secret = span(test::kSecret);
+  in.sender_id = span(sender_a ? a : b);
+  in.recipient_id = span(sender_a ? b : a);
+  in.sender_sequence = seq;
+  in.failed_decryptions = failures;
+  in.replay_state_fresh = true;
+  ContextOptions o;
+  o.limits = limits;
+  o.persistence = nvm.persistence(16, failures_ahead);
+  return ctx.derive(in, o);
+}
+
+// Issue 11, finding 4: q was counted from the last boot, so a PSK context
+// restored at sequence number 2^22 had encrypted 2^22 times with its key and
+// still reported kOk and sealed. q is now the sequence number.
+TEST(SecurityContextRegression, RestoredPskAtHighSequenceReportsLimit) {
+  const uint64_t seq = uint64_t{1} << 22;
+  FakeNvm nvm;
+  SecurityContext ctx;
+  ASSERT_EQ(derive_psk(ctx, nvm, true, seq, 0), Error::kOk);
+  EXPECT_EQ(ctx.encryptions(), seq);
+  EXPECT_EQ(ctx.sender_limit(), LimitState::kReached);
+  Bytes out(64);
+  const Bytes msg = {1};
+  Sealed s;
+  EXPECT_EQ(seal(ctx, span(msg), ByteSpan(out.data(), out.size()), s), Error::kLimitReached);
+  EXPECT_EQ(s.limit, LimitState::kReached);
+  EXPECT_EQ(nvm.writes, 0u);
+
+  // restore_sequence() on a running context counts the same way.
+  ASSERT_EQ(derive_psk(ctx, nvm, true, 0, 0), Error::kOk);
+  EXPECT_EQ(ctx.sender_limit(), LimitState::kOk);
+  ASSERT_EQ(ctx.restore_sequence(seq), Error::kOk);
+  EXPECT_EQ(ctx.sender_limit(), LimitState::kReached);
+  EXPECT_EQ(seal(ctx, span(msg), ByteSpan(out.data(), out.size()), s), Error::kLimitReached);
+
+  // Restored past 7/8 of limit_q it warns, and stops exactly at limit_q.
+  const UsageLimits d = UsageLimits::defaults(crypto::Aead::kAesCcm16_64_128);
+  ASSERT_EQ(derive_psk(ctx, nvm, true, d.max_encryptions - 1, 0), Error::kOk);
+  EXPECT_EQ(ctx.sender_limit(), LimitState::kNear);
+  ASSERT_EQ(seal(ctx, span(msg), ByteSpan(out.data(), out.size()), s), Error::kOk);
+  EXPECT_EQ(s.limit, LimitState::kReached);
+  EXPECT_EQ(seal(ctx, span(msg), ByteSpan(out.data(), out.size()), s), Error::kLimitReached);
+}
+
+// Issue 11, finding 4: v restarted at 0 on every boot, so a forger who can
+// reboot the device got a new budget each time. v is reserved in storage
+// before each decryption and restored from PskSecrets::failed_decryptions.
+TEST(SecurityContextRegression, FailedDecryptionsSurviveReboot) {
+  const uint32_t limit_v = UsageLimits::defaults(crypto::Aead::kAesCcm16_64_128).max_failed_decryptions;
+  ASSERT_EQ(limit_v, 1u << 14);
+  FakeNvm nvm_tx, nvm_rx;
+  SecurityContext tx, rx;
+  ASSERT_EQ(derive_psk(tx, nvm_tx, true, 0, 0), Error::kOk);
+  ASSERT_EQ(derive_psk(rx, nvm_rx, false, 0, 0, 1), Error::kOk);
+  const Bytes genuine = test::seal_one(tx, {1, 2, 3});
+  Bytes forged = genuine;
+  forged.back() ^= 0x01;
+  // A forgery never moves the window, so the same one is tried again and again.
+  for (uint32_t i = 0; i < limit_v - 1; ++i) ASSERT_EQ(test::open_one(rx, forged), Error::kAuthFailed) << i;
+  EXPECT_EQ(rx.failed_decryptions(), limit_v - 1);
+  EXPECT_EQ(rx.recipient_limit(), LimitState::kNear);
+  EXPECT_EQ(nvm_rx.failures_stored, limit_v - 1) << "with K = 1 storage holds v exactly";
+
+  // Reboot: the application restores what the hook stored.
+  SecurityContext rebooted;
+  ASSERT_EQ(derive_psk(rebooted, nvm_rx, false, 0, nvm_rx.failures_stored, 1), Error::kOk);
+  EXPECT_EQ(rebooted.failed_decryptions(), limit_v - 1) << "failed decryptions reset by a reboot";
+  EXPECT_EQ(rebooted.recipient_limit(), LimitState::kNear);
+  EXPECT_EQ(test::open_one(rebooted, forged), Error::kAuthFailed);
+  EXPECT_EQ(rebooted.recipient_limit(), LimitState::kReached);
+  EXPECT_EQ(test::open_one(rebooted, genuine), Error::kLimitReached) << "the key is used up for good";
+  SecurityContext again;
+  ASSERT_EQ(derive_psk(again, nvm_rx, false, 0, nvm_rx.failures_stored, 1), Error::kOk);
+  EXPECT_EQ(again.recipient_limit(), LimitState::kReached);
+  EXPECT_EQ(test::open_one(again, genuine), Error::kLimitReached);
+}
+
+// Failures are reserved K at a time: storage is written about limit_v / K
+// times in a key's life, never per forged record, and the reservation is
+// always ahead of the count, so a crash can only overestimate v.
+TEST(SecurityContext, FailureReservationWritesOncePerK) {
+  const uint32_t k = 64;
+  UsageLimits l;
+  l.max_failed_decryptions = 1000;
+  l.near_failed_decryptions = 900;
+  FakeNvm nvm_tx, nvm_rx;
+  SecurityContext tx, rx;
+  ASSERT_EQ(derive_psk(tx, nvm_tx, true, 0, 0), Error::kOk);
+  ASSERT_EQ(derive_psk(rx, nvm_rx, false, 0, 0, k, l), Error::kOk);
+  Bytes forged = test::seal_one(tx, {9});
+  forged.back() ^= 0x01;
+  for (uint32_t i = 0; i < l.max_failed_decryptions; ++i) {
+    ASSERT_EQ(test::open_one(rx, forged), Error::kAuthFailed);
+    ASSERT_GE(nvm_rx.failures_stored, rx.failed_decryptions()) << "storage covers every counted failure";
+  }
+  EXPECT_EQ(nvm_rx.failure_writes, (l.max_failed_decryptions + k - 1) / k);
+  EXPECT_EQ(nvm_rx.failures_stored, l.max_failed_decryptions) << "the last reservation is clamped to limit_v";
+  EXPECT_EQ(test::open_one(rx, forged), Error::kLimitReached);
+
+  // A failing hook refuses the decryption rather than let a failure go unrecorded.
+  nvm_rx = FakeNvm{};
+  ASSERT_EQ(derive_psk(rx, nvm_rx, false, 0, 0, k, l), Error::kOk);
+  nvm_rx.fail_failures = true;
+  const Bytes genuine = test::seal_one(tx, {7});
+  EXPECT_EQ(test::open_one(rx, genuine), Error::kLimitReached);
+  EXPECT_EQ(rx.failed_decryptions(), 0u);
+  nvm_rx.fail_failures = false;
+  EXPECT_EQ(test::open_one(rx, genuine), Error::kOk);
+  EXPECT_EQ(nvm_rx.failures_stored, k);
 }
 
 TEST(SecurityContext, ResetAndDestructionWipeSecrets) {

@@ -116,9 +116,12 @@ Error run_responder() {
     return edhoc::compose_error(wire::ErrCode::kWrongSelectedSuite, ConstByteSpan(), Span<const uint8_t>(suites_r, n),
                                 ByteSpan(radio), len);
   }
-  HUSH_TRY(responder.prepare_message_2(
-      edhoc::LocalCredential{own.cred_view(), own.id_cred_view(), crypto::PrivateKey::from_raw(key)},
-      edhoc::ConnId::from_int(-8), ConstByteSpan(), ByteSpan(radio), len));
+  const edhoc::LocalCredential own_r{own.cred_view(), own.id_cred_view(), crypto::PrivateKey::from_raw(key)};
+  Error e2;
+  while ((e2 = responder.prepare_message_2(own_r, edhoc::ConnId::from_int(-8), ConstByteSpan(), ByteSpan(radio),
+                                           len)) == Error::kNeedMore) {
+  }
+  HUSH_TRY(e2);
   edhoc::Message3Info info3;
   HUSH_TRY(responder.process_message_3(rx(), info3));
   HUSH_TRY(responder.verify_message_3(edhoc::PeerCredential{rx(), rx()}));
@@ -132,12 +135,29 @@ Error run_responder() {
   return exchange_records();
 }
 
+// A PSK device's storage behind both reserve hooks.
+volatile uint64_t stored_sequence;
+volatile uint32_t stored_failures;
+
+bool store_sequence(void*, uint64_t reserved_until) noexcept {
+  stored_sequence = reserved_until;
+  return true;
+}
+
+bool store_failures(void*, uint32_t reserved_until) noexcept {
+  stored_failures = reserved_until;
+  return true;
+}
+
 Error run_psk() {
   PskSecrets psk;
   psk.master_secret = rx();
   psk.sender_id = rx().first(1);
   psk.recipient_id = rx().subspan(1, 1);
+  psk.sender_sequence = stored_sequence;
+  psk.failed_decryptions = stored_failures;
   ContextOptions options;
+  options.persistence = record::Persistence{store_sequence, nullptr, 16, store_failures, 16};
   HUSH_TRY(context.derive(psk, options));
   HUSH_TRY(context.restore_sequence(radio[2]));
   return exchange_records();

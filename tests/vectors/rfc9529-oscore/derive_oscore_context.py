@@ -7,6 +7,7 @@
 # Python standard library (hmac, hashlib) and a hand-written CBOR encoding of
 # the `info` array, so the values it prints do not depend on hush's own CBOR
 # encoder, HKDF port or context code. Run: python3 derive_oscore_context.py
+# It also checks the "computed" OSCORE values in ../rfc9529/trace{1,2}.json.
 import hashlib
 import hmac
 import json
@@ -37,3 +38,23 @@ for t in doc["traces"]:
     print("  client_sender_key", hkdf(salt, secret, info(client, alg, "Key", 16), 16).hex())
     print("  server_sender_key", hkdf(salt, secret, info(server, alg, "Key", 16), 16).hex())
     print("  common_iv        ", hkdf(salt, secret, info(b"", alg, "IV", 13), 13).hex())
+
+# The same derivation checks the "computed" OSCORE values that
+# tests/vectors/rfc9529/trace{1,2}.json carry for hush-trace (the initiator's
+# context: Sender ID C_R = client_sender_id, Recipient ID C_I).
+for t in doc["traces"]:
+    with open(os.path.join(here, "..", "rfc9529", t["name"] + ".json")) as f:
+        trace = json.load(f)
+    exp, comp = trace["expected"], trace["computed"]
+    secret = bytes.fromhex(exp["oscore_master_secret"])
+    salt = bytes.fromhex(exp["oscore_master_salt"])
+    alg = exp["application_aead_algorithm"]
+    want = {
+        "oscore_initiator_sender_key": hkdf(salt, secret, info(bytes.fromhex(exp["oscore_client_sender_id"]), alg,
+                                                              "Key", 16), 16),
+        "oscore_initiator_recipient_key": hkdf(salt, secret, info(bytes.fromhex(exp["oscore_server_sender_id"]), alg,
+                                                                 "Key", 16), 16),
+        "oscore_common_iv": hkdf(salt, secret, info(b"", alg, "IV", 13), 13),
+    }
+    bad = [k for k, v in want.items() if comp[k] != v.hex()]
+    print(t["name"] + ".json computed:", "ok" if not bad else "MISMATCH " + ", ".join(bad))

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// What the session layer's files share. The Endpoint's behaviour is split by
+// concern: endpoint.cpp (API, input dispatch, poll), handshake_flow.cpp
+// (EDHOC over frames), record_flow.cpp (records, acks, keepalive, close),
+// peer_table.cpp, handshake_pool.cpp and tx_queue.cpp (the static tables),
+// timers.cpp, frame.cpp and reassembly.cpp.
+
+#include "frame.h"
+#include "hush/session.h"
+#include "timers.h"
+
+namespace hush::session {
+
+enum class TxState : uint8_t {
+  kFree,
+  kPending,   ///< payload waiting for keys (sealed when the session is up)
+  kUnsent,    ///< sealed; the radio was busy
+  kRiding,    ///< sealed into the message_3 flight; resent with it
+  kAwaitAck,  ///< sent; resent until acked (confirmed records only)
+};
+
+/// The radio's "busy" answer is retried this soon (ms).
+inline constexpr uint32_t kBusyRetryMs = 5;
+inline constexpr uint8_t kNoSlot = 0xFF;
+
+namespace detail {
+
+struct EndpointAccess {
+  using Ep = Endpoint;
+
+  // --- endpoint.cpp ---------------------------------------------------------
+  static void emit(Ep& ep, Event& ev) noexcept;
+  static void log(Ep& ep, const char* what, Error reason) noexcept;
+  static TxResult transmit(Ep& ep, const LinkAddr& to, ConstByteSpan frame) noexcept;
+  static LinkAddr addr_of(const PeerSlot& p) noexcept;
+  static PeerHandle handle_of(const Ep& ep, uint8_t index) noexcept;
+  /// Ends a session: wipes its keys, fails its queued messages, frees its
+  /// handshake slot, then emits `ev` (type and reason set by the caller).
+  static void end_session(Ep& ep, uint8_t index, Event ev) noexcept;
+
+  // --- peer_table.cpp -------------------------------------------------------
+  static uint8_t peer_alloc(Ep& ep, const LinkAddr& addr, bool initiator, int avoid_id) noexcept;
+  static void peer_release(Ep& ep, uint8_t index) noexcept;
+  static uint8_t peer_by_own_id(const Ep& ep, uint8_t own_id) noexcept;
+  static uint8_t peer_by_handle(const Ep& ep, PeerHandle h) noexcept;
+  /// A fresh one-byte connection identifier, unused by any local session, not `avoid`.
+  static bool choose_id(const Ep& ep, int avoid, uint8_t& id) noexcept;
+
+  // --- handshake_pool.cpp ---------------------------------------------------
+  static uint8_t handshake_alloc(Ep& ep, bool initiator, uint8_t peer) noexcept;
+  static void handshake_release(Ep& ep, uint8_t index) noexcept;
+  static edhoc::Initiator& initiator(HandshakeSlot& h) noexcept;
+  static edhoc::Responder& responder(HandshakeSlot& h) noexcept;
+  static bool handshake_needs_compute(const HandshakeSlot& h) noexcept;
+
+  // --- tx_queue.cpp ---------------------------------------------------------
+  static uint8_t tx_alloc(Ep& ep) noexcept;
+  static void tx_free(Ep& ep, uint8_t index) noexcept;
+  static size_t tx_free_count(const Ep& ep) noexcept;
+
+  // --- handshake_flow.cpp ---------------------------------------------------
+  static void on_edhoc(Ep& ep, const Frame& f, ConstByteSpan message, const LinkAddr& from, uint32_t now) noexcept;
+  static void on_fragment(Ep& ep, const Frame& f, const LinkAddr& from, uint32_t now) noexcept;
+  /// One compute step of one handshake (at most one public-key operation).
+  /// Returns true if it did something.
+  static bool handshake_step(Ep& ep, uint32_t now) noexcept;
+  static void handshake_timers(Ep& ep, uint8_t index, uint32_t now) noexcept;
+  static void send_flight(Ep& ep, uint8_t index, uint32_t now) noexcept;
+  static void handshake_fail(Ep& ep, uint8_t index, HandshakeFailure why, Error error) noexcept;
+  static void on_message_1(Ep& ep, ConstByteSpan m1, const LinkAddr& from, uint32_t now) noexcept;
+  static HandshakeSlot* slot_of(Ep& ep, uint8_t peer) noexcept;
+  static bool evict_half_open(Ep& ep, uint32_t now) noexcept;
+  static ByteSpan flight_body(HandshakeSlot& h, EdhocKind kind) noexcept;
+  static void start_flight(Ep& ep, uint8_t index, EdhocKind kind, uint8_t cid, size_t message_len, size_t record_len,
+                           uint32_t now) noexcept;
+  static void count_drop(Ep& ep, Error e) noexcept;
+  static Error derive_context(Ep& ep, edhoc::detail::Handshake& hs, PeerSlot& p) noexcept;
+
+  // --- record_flow.cpp ------------------------------------------------------
+  static void on_record(Ep& ep, ConstByteSpan record, const LinkAddr& from, uint32_t now) noexcept;
+  /// The session's keys are confirmed both ways: it is established.
+  static void established(Ep& ep, uint8_t index, uint32_t now, bool release_handshake = true) noexcept;
+  /// Seals a control record for the peer and sends it; kOk if transmitted.
+  static Error send_control(Ep& ep, uint8_t index, wire::RecordControl type, uint32_t now) noexcept;
+  static void peer_timers(Ep& ep, uint8_t index, uint32_t now) noexcept;
+  static void tx_timers(Ep& ep, uint32_t now) noexcept;
+  /// Seals queued payloads of a peer whose keys are ready, and sends them.
+  static void flush_pending(Ep& ep, uint8_t index, uint32_t now) noexcept;
+  /// Seals the oldest pending payload of `peer` into `out` if a record of it
+  /// fits `room`; the tx slot then rides with the flight. Returns its length.
+  static size_t seal_riding(Ep& ep, uint8_t peer, ByteSpan out) noexcept;
+  static void on_control(Ep& ep, uint8_t index, uint64_t seq, ConstByteSpan payload, uint32_t now) noexcept;
+  static void on_ack(Ep& ep, uint8_t index, ConstByteSpan payload) noexcept;
+  static void note_ack(PeerSlot& p, uint64_t seq) noexcept;
+  static void alert(Ep& ep, uint8_t index, Error why) noexcept;
+  static void finish_riding(Ep& ep, uint8_t peer, uint32_t now) noexcept;
+};
+
+}  // namespace detail
+}  // namespace hush::session

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "timers.h"
+
+#include "hush/crypto.h"
+
+namespace hush::session::timers {
+
+namespace {
+
+uint8_t bit(detail::TimerId id) noexcept {
+  return static_cast<uint8_t>(1u << static_cast<unsigned>(id));
+}
+
+// Jitter needs no cryptographic quality, but the crypto port's RNG is the
+// only randomness a firmware is guaranteed to have. A failing RNG gives no
+// jitter rather than no timer.
+uint32_t jitter(uint32_t max_ms) noexcept {
+  if (max_ms == 0) return 0;
+  uint8_t r[2] = {};
+  if (!ok(crypto::random_bytes(ByteSpan(r, sizeof(r))))) return 0;
+  return ((uint32_t{r[0]} << 8) | r[1]) % (max_ms + 1);
+}
+
+}  // namespace
+
+void arm(detail::Timers& t, detail::TimerId id, uint32_t at) noexcept {
+  t.at[static_cast<size_t>(id)] = at;
+  t.armed = static_cast<uint8_t>(t.armed | bit(id));
+}
+
+void cancel(detail::Timers& t, detail::TimerId id) noexcept {
+  t.armed = static_cast<uint8_t>(t.armed & ~bit(id));
+}
+
+void cancel_all(detail::Timers& t) noexcept {
+  t.armed = 0;
+}
+
+bool armed(const detail::Timers& t, detail::TimerId id) noexcept {
+  return (t.armed & bit(id)) != 0;
+}
+
+bool due(const detail::Timers& t, detail::TimerId id, uint32_t now) noexcept {
+  return armed(t, id) && reached(now, t.at[static_cast<size_t>(id)]);
+}
+
+uint32_t earliest(const detail::Timers& t, uint32_t now, uint32_t best) noexcept {
+  for (size_t i = 0; i < static_cast<size_t>(detail::TimerId::kCount); ++i) {
+    if ((t.armed & (1u << i)) == 0) continue;
+    const uint32_t at = reached(now, t.at[i]) ? now : t.at[i];
+    // Compare as distances from now, so the wrap does not reorder them.
+    if (best == UINT32_MAX || (at - now) < (best - now)) best = at;
+  }
+  return best;
+}
+
+uint32_t jittered(uint32_t base, const RetransmitSettings& s) noexcept {
+  return base + jitter(s.jitter_ms);
+}
+
+uint32_t backoff(uint32_t base, const RetransmitSettings& s) noexcept {
+  return base >= s.max_ms / 2 ? s.max_ms : base * 2;
+}
+
+void on_authenticated_rx(detail::PeerSlot& p, const Settings& s, uint32_t now) noexcept {
+  p.last_auth_rx = now;
+  p.silent_intervals = 0;
+  if (s.keepalive_ms != 0) arm(p.timers, detail::TimerId::kKeepalive, now + s.keepalive_ms);
+}
+
+LivenessAction on_keepalive_expired(detail::PeerSlot& p, const Settings& s, uint32_t now) noexcept {
+  if (s.keepalive_ms == 0) {
+    cancel(p.timers, detail::TimerId::kKeepalive);
+    return LivenessAction::kNone;
+  }
+  ++p.silent_intervals;
+  if (p.silent_intervals >= s.dead_after) {
+    cancel(p.timers, detail::TimerId::kKeepalive);
+    return LivenessAction::kDead;
+  }
+  arm(p.timers, detail::TimerId::kKeepalive, now + s.keepalive_ms);
+  return LivenessAction::kSendKeepalive;
+}
+
+}  // namespace hush::session::timers
