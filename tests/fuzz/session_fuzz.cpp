@@ -78,12 +78,11 @@ void make(Node& n, size_t index) {
   for (size_t i = 0; i < 32; ++i) n.sk[i] = static_cast<uint8_t>(0x40 + 3 * i + index);
   uint8_t pub[32];
   check(crypto::ecdh_generate(crypto::KeyType::kX25519, n.sk, pub) == Error::kOk);
-  check(crypto::public_key(crypto::KeyType::kX25519, crypto::PrivateKey::from_raw(n.sk), n.pk, n.pk_len) ==
-        Error::kOk);
+  check(crypto::public_key(crypto::KeyType::kX25519, crypto::PrivateKey::from_raw(n.sk), n.pk, n.pk_len) == Error::kOk);
   const uint8_t serial[2] = {0x01, static_cast<uint8_t>(index)};
   const uint8_t kid[1] = {static_cast<uint8_t>(0x10 + index)};
-  check(n.ccs.build(ConstByteSpan(serial), ConstByteSpan(kid), crypto::KeyType::kX25519, ConstByteSpan(n.pk, n.pk_len)) ==
-        Error::kOk);
+  check(n.ccs.build(ConstByteSpan(serial), ConstByteSpan(kid), crypto::KeyType::kX25519,
+                    ConstByteSpan(n.pk, n.pk_len)) == Error::kOk);
   Platform pf;
   pf.transmit = tx;
   pf.event = on_event;
@@ -152,7 +151,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     now += 500;
     pump(nodes, now);
   }
-  if (nodes[0].connected == 1 && nodes[1].connected == 1 && nodes[0].ep.state(nodes[0].peer) == PeerState::kEstablished) {
+  if (nodes[0].connected == 1 && nodes[1].connected == 1 &&
+      nodes[0].ep.state(nodes[0].peer) == PeerState::kEstablished) {
     const size_t before = nodes[1].data;
     const uint8_t more[3] = {9, 9, 9};
     check(nodes[0].ep.send(nodes[0].peer, ConstByteSpan(more), kSendDefault, now) == Error::kOk);

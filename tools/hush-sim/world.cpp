@@ -244,7 +244,7 @@ void World::run(SimTime until, const std::function<bool()>& done) {
 
 void World::poll_device(int i) {
   Device& d = device(i);
-  for (int round = 0; round < 64; ++round) {
+  for (int round = 0; round < 64 && next_poll(d) <= now_; ++round) {
     const uint32_t pk_before = d.ep->counters().pk_operations;
     const session::Counters::Drops drops_before = d.ep->counters().drops;
     current_ = i;
@@ -255,18 +255,29 @@ void World::poll_device(int i) {
     if (pk_ops > 0 && config_.pk_cost_us > 0) d.cpu_free = std::max(d.cpu_free, now_) + pk_ops * config_.pk_cost_us;
     const std::string dropped = drop_diff(drops_before, d.ep->counters().drops);
     if (!dropped.empty()) note(now_, d.name, "", "(poll)", 0, "dropped: " + dropped + " — " + d.last_log);
-    flush(i);
-    dispatch(i);
-    if (e != Error::kNeedMore || d.cpu_free > now_) break;
-  }
-  // A deadline still in the past after poll() returned kOk would spin the
-  // loop: note it once and look again a millisecond later.
-  if (next_poll(d) <= now_ && d.cpu_free <= now_) {
-    if (anomalies_.size() < 20) {
-      anomalies_.push_back(d.name + ": next_deadline() still due at " + ms_string(now_) + " ms after poll()");
+    // poll() said it is done (kOk), yet work is due now. A loop that polls
+    // at next_deadline() just calls again, so do that, and note it once.
+    if (e == Error::kOk && next_poll(d) <= now_) {
+      anomaly(d.name + ": poll() returned kOk while next_deadline(now) == now (polled again at once); first at " +
+              ms_string(now_) + " ms");
     }
+    flush(i);
+    dispatch(i);  // the application may queue more work here
+  }
+  if (next_poll(d) <= now_) {
+    // 64 calls at one instant and still due: a spin. Look again 1 ms later.
+    anomaly(d.name + ": next_deadline() stayed due after 64 poll() calls; first at " + ms_string(now_) + " ms");
     d.poll_not_before = now_ + 1000;
   }
+}
+
+void World::anomaly(const std::string& what) {
+  // One entry per kind of anomaly (the text before "; first at").
+  const std::string kind = what.substr(0, what.find("; first at"));
+  for (const std::string& a : anomalies_) {
+    if (a.compare(0, kind.size(), kind) == 0) return;
+  }
+  anomalies_.push_back(what);
 }
 
 void World::flush(int i) {
@@ -304,7 +315,7 @@ void World::flush(int i) {
     if (to >= 0) {
       node_to = device(to).node;
     } else if (!addr.is_broadcast()) {
-      anomalies_.push_back(d.name + ": frame sent to an unknown link address");
+      anomaly(d.name + ": frame sent to an unknown link address");
       continue;
     }
     const uint64_t id = radio_.transmit(d.node, node_to, frame, std::max(now_, d.cpu_free));

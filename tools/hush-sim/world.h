@@ -164,6 +164,7 @@ class World {
   int device_at(const session::LinkAddr& a) const;
   SimTime next_poll(Device& d) const;
   void poll_device(int i);
+  void anomaly(const std::string& what);
   void flush(int i);
   void dispatch(int i);
   void handle_radio(const RadioEvent& ev);
