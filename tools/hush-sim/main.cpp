@@ -27,7 +27,7 @@ int usage(const char* why = nullptr) {
                "usage: hush-sim [--scenario %s] [--json]\n"
                "                [--method 0-3] [--suite 0-3] [--mtu 32-%zu]\n"
                "                [--loss P] [--burst P_GB,P_BG,LOSS_BAD] [--duplicate P] [--reorder P] [--collisions]\n"
-               "                [--seed N] [--seeds N] [--sweep-step S] [--clients N] [--readings N]\n"
+               "                [--seed N] [--seeds N] [--sweep-step S] [--jobs N] [--clients N] [--readings N]\n"
                "                [--profile %s] [--pk-ms MS] [--no-timeline]\n"
                "defaults: scenario demo (10%% loss); connect 0%%, traffic 10%%, many 5%% loss unless --loss;\n"
                "loss-sweep runs loss 0..0.5 (or only --loss) with --seeds seeds per row (1000).\n",
@@ -88,6 +88,8 @@ int main(int argc, char** argv) {
       } else if (a == "--sweep-step") {
         o.sweep_step = number(value(), "--sweep-step");
         if (o.sweep_step <= 0 || o.sweep_step > 0.5) throw std::invalid_argument("--sweep-step must be in (0, 0.5]");
+      } else if (a == "--jobs") {
+        o.jobs = static_cast<int>(number(value(), "--jobs"));
       } else if (a == "--clients") {
         o.clients = static_cast<int>(number(value(), "--clients"));
       } else if (a == "--readings") {

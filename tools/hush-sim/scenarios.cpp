@@ -2,10 +2,12 @@
 #include "scenarios.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <set>
 #include <stdexcept>
+#include <thread>
 
 #include "sim_rng.h"
 
@@ -385,7 +387,77 @@ Report run_many(const Options& o) {
   return r;
 }
 
-// Handshake success and time to connect against loss, over many seeds.
+// Keeps one anomaly per kind (the text before "; first at").
+void add_anomaly(std::vector<std::string>& list, const std::string& what) {
+  const std::string kind = what.substr(0, what.find("; first at"));
+  for (const std::string& a : list) {
+    if (a.compare(0, kind.size(), kind) == 0) return;
+  }
+  list.push_back(what);
+}
+
+// One row of the loss sweep: o.seeds handshakes at this loss. With `sample`,
+// the first run's figures go there.
+SweepRow sweep_row(const Options& o, double loss, size_t row, Report* sample, std::vector<std::string>& anomalies) {
+  Options one = o;
+  one.timeline = false;
+  one.loss = loss;
+  SweepRow s;
+  s.loss = loss;
+  std::vector<double> times;
+  double frames = 0, energy = 0;
+  for (int k = 0; k < o.seeds; ++k) {
+    const uint64_t seed = (o.seed + static_cast<uint64_t>(k)) * 1000003u + row;
+    seed_crypto_rng(seed);
+    World w(world_config(one, 0, seed));
+    const int client = w.add_device("client", 0x2B, true, false);
+    const int server = w.add_device("server", 0x32, false, true);
+    App app(w);
+    if (!ok(app.connect(client, server))) throw std::runtime_error("connect() failed");
+    app.send(client, server, false, reading("temp", 0));
+    // The default retry budget ends well within 5 minutes of simulated time.
+    w.run(300 * kSec, [&]() { return app.failed_handshakes() > 0 || app.both_connected(client, server); });
+    ++s.seeds;
+    const Radio& radio = w.radio();
+    frames += static_cast<double>(radio.stats().transmissions);
+    for (size_t i = 0; i < w.devices(); ++i) energy += radio.node_stats(w.device(static_cast<int>(i)).node).energy_uj();
+    if (app.both_connected(client, server)) {
+      ++s.successes;
+      times.push_back(
+          static_cast<double>(std::max(app.connected_at(client, server), app.connected_at(server, client))) / 1000.0);
+    } else if (app.failed_handshakes() > 0) {
+      for (const auto& [why, n] : app.failure_reasons()) s.failures[why] += n;
+    } else {
+      ++s.failures["unfinished after 300 s"];
+    }
+    for (const std::string& a : w.anomalies()) add_anomaly(anomalies, a);
+    if (sample && k == 0) {
+      collect(w, app, *sample);
+      sample->handshake.round_trips = w.edhoc_depth(client, server) / 2.0;
+      sample->handshake.ms_to_connect = times.empty() ? -1 : times.back();
+      const int d = app.first_data_depth(server);
+      if (d > 0) sample->first_data_round_trips = d / 2.0;
+      sample->clients = 1;
+      sample->clients_connected = app.both_connected(client, server);
+    }
+  }
+  s.success_rate = s.seeds ? static_cast<double>(s.successes) / s.seeds : 0;
+  if (!times.empty()) {
+    double sum = 0;
+    for (double t : times) sum += t;
+    s.mean_ms_to_connect = sum / static_cast<double>(times.size());
+    std::sort(times.begin(), times.end());
+    s.p95_ms_to_connect =
+        times[std::min(times.size() - 1, static_cast<size_t>(0.95 * static_cast<double>(times.size())))];
+  }
+  s.mean_frames = s.seeds ? frames / s.seeds : 0;
+  s.mean_energy_uj = s.seeds ? energy / s.seeds : 0;
+  return s;
+}
+
+// Handshake success and time to connect against loss, over many seeds. Rows
+// run on up to o.jobs threads; each run seeds its own (thread-local) crypto
+// randomness, so the result does not depend on the number of threads.
 Report run_sweep(const Options& o) {
   Report r;
   r.scenario = "loss-sweep";
@@ -397,68 +469,31 @@ Report run_sweep(const Options& o) {
     const int steps = static_cast<int>(std::lround(0.5 / o.sweep_step));
     for (int i = 0; i <= steps; ++i) losses.push_back(std::round(i * o.sweep_step * 1000.0) / 1000.0);
   }
-  Options one = o;
-  one.timeline = false;
-  bool sample_taken = false;
-  for (size_t row = 0; row < losses.size(); ++row) {
-    SweepRow s;
-    s.loss = losses[row];
-    std::vector<double> times;
-    double frames = 0, energy = 0;
-    for (int k = 0; k < o.seeds; ++k) {
-      const uint64_t seed = o.seed + static_cast<uint64_t>(k);
-      one.loss = s.loss;
-      seed_crypto_rng(seed * 1000003u + row);
-      World w(world_config(one, 0, seed * 1000003u + row));
-      const int client = w.add_device("client", 0x2B, true, false);
-      const int server = w.add_device("server", 0x32, false, true);
-      App app(w);
-      if (!ok(app.connect(client, server))) throw std::runtime_error("connect() failed");
-      app.send(client, server, false, reading("temp", 0));
-      // The default retry budget ends well within 5 minutes of simulated time.
-      w.run(300 * kSec, [&]() { return app.failed_handshakes() > 0 || app.both_connected(client, server); });
-      ++s.seeds;
-      const Radio& radio = w.radio();
-      frames += static_cast<double>(radio.stats().transmissions);
-      for (size_t i = 0; i < w.devices(); ++i)
-        energy += radio.node_stats(w.device(static_cast<int>(i)).node).energy_uj();
-      if (app.both_connected(client, server)) {
-        ++s.successes;
-        times.push_back(
-            static_cast<double>(std::max(app.connected_at(client, server), app.connected_at(server, client))) / 1000.0);
-      } else if (app.failed_handshakes() > 0) {
-        for (const auto& [why, n] : app.failure_reasons()) s.failures[why] += n;
-      } else {
-        ++s.failures["unfinished after 300 s"];
-      }
-      if (!sample_taken) {
-        // The first run of the first row stands for the scenario's handshake figures.
-        sample_taken = true;
-        collect(w, app, r);
-        r.handshake.round_trips = w.edhoc_depth(client, server) / 2.0;
-        r.handshake.ms_to_connect = times.empty() ? -1 : times.back();
-        const int d = app.first_data_depth(server);
-        if (d > 0) r.first_data_round_trips = d / 2.0;
-        r.clients = 1;
-        r.clients_connected = app.both_connected(client, server);
-      } else {
-        for (const std::string& a : w.anomalies()) {
-          if (r.anomalies.size() < 20) r.anomalies.push_back(a);
-        }
+  std::vector<SweepRow> rows(losses.size());
+  std::vector<std::vector<std::string>> anomalies(losses.size());
+  std::vector<std::string> errors(losses.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&]() {
+    for (size_t row = next++; row < losses.size(); row = next++) {
+      try {
+        rows[row] = sweep_row(o, losses[row], row, row == 0 ? &r : nullptr, anomalies[row]);
+      } catch (const std::exception& e) {
+        errors[row] = e.what();
       }
     }
-    s.success_rate = s.seeds ? static_cast<double>(s.successes) / s.seeds : 0;
-    if (!times.empty()) {
-      double sum = 0;
-      for (double t : times) sum += t;
-      s.mean_ms_to_connect = sum / static_cast<double>(times.size());
-      std::sort(times.begin(), times.end());
-      s.p95_ms_to_connect =
-          times[std::min(times.size() - 1, static_cast<size_t>(0.95 * static_cast<double>(times.size())))];
-    }
-    s.mean_frames = s.seeds ? frames / s.seeds : 0;
-    s.mean_energy_uj = s.seeds ? energy / s.seeds : 0;
-    r.loss_sweep.push_back(s);
+  };
+  std::vector<std::thread> threads;
+  const int jobs = std::max(1, std::min(o.jobs, static_cast<int>(losses.size())));
+  for (int i = 1; i < jobs; ++i) threads.emplace_back(worker);
+  worker();
+  for (std::thread& t : threads) t.join();
+  for (const std::string& e : errors) {
+    if (!e.empty()) throw std::runtime_error(e);
+  }
+  r.loss_sweep = rows;
+  r.anomalies.clear();
+  for (const auto& list : anomalies) {
+    for (const std::string& a : list) add_anomaly(r.anomalies, a);
   }
   r.timeline.clear();
   if (!r.loss_sweep.empty() && r.loss_sweep.front().loss == 0 && r.loss_sweep.front().success_rate < 1.0) {

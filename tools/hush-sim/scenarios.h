@@ -33,6 +33,7 @@ struct Options {
   uint64_t seed = 1;
   int seeds = 1000;          ///< loss-sweep: seeds per row
   double sweep_step = 0.05;  ///< loss-sweep: row spacing (0..0.5)
+  int jobs = 2;              ///< loss-sweep: threads (rows run in parallel; results do not depend on it)
   std::string profile = "efr32-100k-14dbm";
   int clients = static_cast<int>(session::kMaxPeers);
   int readings = 0;  ///< 0: the scenario's default

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim_rng.h"
 
+#include <atomic>
 #include <cstring>
 
 #include "radio.h"
@@ -15,8 +16,9 @@
 namespace hush::sim {
 
 namespace {
-Prng g_rng(0);
-bool g_seeded = false;
+// Per thread, so that parallel runs (loss-sweep) each follow their own seed.
+thread_local Prng g_rng(0);
+std::atomic<bool> g_seeded{false};
 
 #if defined(HUSH_SIM_OPENSSL_RNG)
 int sim_bytes(unsigned char* buf, int num) {
@@ -47,8 +49,9 @@ bool seed_crypto_rng(uint64_t seed) {
   // A different stream from the radio's for the same seed.
   g_rng = Prng(seed ^ 0x6873682D73696D00ull);
 #if defined(HUSH_SIM_OPENSSL_RNG)
-  if (!g_seeded) g_seeded = RAND_set_rand_method(&kSimRand) == 1;
-  return g_seeded;
+  static const bool installed = RAND_set_rand_method(&kSimRand) == 1;
+  g_seeded = installed;
+  return installed;
 #else
   return false;
 #endif
