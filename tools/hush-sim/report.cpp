@@ -11,8 +11,10 @@ namespace hush::sim {
 
 namespace {
 
+// Rounds to `step` (a power of ten below 1) without leaving binary noise in the JSON.
 double round_to(double v, double step) {
-  return std::round(v / step) * step;
+  const double inv = std::round(1.0 / step);
+  return std::round(v * inv) / inv;
 }
 
 std::string fmt(const char* f, double v) {
