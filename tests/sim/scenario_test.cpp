@@ -144,15 +144,15 @@ TEST(Scenario, SameSeedSameReport) {
 
 TEST(Scenario, JsonHasTheContractKeys) {
   const nlohmann::json j = to_json(run_scenario(opts("connect")));
-  for (const char* k : {"scenario", "ok", "handshake", "first_data_round_trips", "records", "retransmissions", "drops",
-                        "energy_uj"}) {
+  for (const char* k :
+       {"scenario", "ok", "handshake", "first_data_round_trips", "records", "retransmissions", "drops", "energy_uj"}) {
     EXPECT_TRUE(j.contains(k)) << k;
   }
   for (const char* k : {"frames", "bytes_on_air", "round_trips", "ms_to_connect"}) {
     EXPECT_TRUE(j["handshake"].contains(k)) << k;
   }
-  for (const char* k : {"sent", "delivered", "overhead_bytes", "confirmed_sent", "confirmed_delivered",
-                        "accepted_twice"}) {
+  for (const char* k :
+       {"sent", "delivered", "overhead_bytes", "confirmed_sent", "confirmed_delivered", "accepted_twice"}) {
     EXPECT_TRUE(j["records"].contains(k)) << k;
   }
   for (const char* k : {"malformed", "replay", "too_old", "auth_fail", "unknown_context", "duplicate", "rate_limited",
