@@ -58,8 +58,11 @@ namespace {
 
 // Answers to duplicates are limited to one per half initial timeout, so a
 // replayed frame cannot make this side transmit at the attacker's rate.
-bool reply_allowed(HandshakeSlot& h, const Settings& s, uint32_t now) noexcept {
-  if (h.replied && !timers::reached(now, h.last_reply + s.retransmit.initial_ms / 2)) return false;
+bool reply_allowed(HandshakeSlot& h, const Settings& s, Counters& c, uint32_t now) noexcept {
+  if (h.replied && !timers::reached(now, h.last_reply + s.retransmit.initial_ms / 2)) {
+    ++c.drops.rate_limited;
+    return false;
+  }
   h.replied = true;
   h.last_reply = now;
   return true;
@@ -287,7 +290,7 @@ void EndpointAccess::on_message_1(Ep& ep, ConstByteSpan m1, const LinkAddr& from
       // The same message_1 again: our message_2 was lost. Resend it, never
       // process message_1 twice (RFC 9528 §7).
       ++ep.counters_.drops.duplicate;
-      if (h.step == HandshakeStep::kAwaitMessage3 && reply_allowed(h, ep.s_.settings, now)) {
+      if (h.step == HandshakeStep::kAwaitMessage3 && reply_allowed(h, ep.s_.settings, ep.counters_, now)) {
         ++ep.counters_.retransmissions;
         send_flight(ep, i, now);
       }
@@ -430,7 +433,7 @@ void EndpointAccess::on_edhoc(Ep& ep, const Frame& f, ConstByteSpan message, con
     ++ep.counters_.drops.duplicate;
     // Our message_3 was lost and the responder resent message_2: resend
     // message_3 (stored, never regenerated: with ECDSA it is randomized).
-    if (h->step == HandshakeStep::kAwaitConfirm && reply_allowed(*h, ep.s_.settings, now)) {
+    if (h->step == HandshakeStep::kAwaitConfirm && reply_allowed(*h, ep.s_.settings, ep.counters_, now)) {
       ++ep.counters_.retransmissions;
       send_flight(ep, p.handshake, now);
     }
@@ -459,7 +462,9 @@ void EndpointAccess::on_edhoc(Ep& ep, const Frame& f, ConstByteSpan message, con
       // The initiator did not see our confirmation: confirm again (rate
       // limited), and let the record layer judge the record that rode along.
       const uint32_t gap = ep.s_.settings.retransmit.initial_ms / 2;
-      if (!p.reconfirmed || timers::reached(now, p.last_reconfirm + gap)) {
+      if (p.reconfirmed && !timers::reached(now, p.last_reconfirm + gap)) {
+        ++ep.counters_.drops.rate_limited;
+      } else {
         p.reconfirmed = true;
         p.last_reconfirm = now;
         if (!f.record.empty()) on_record(ep, f.record, from, now);
