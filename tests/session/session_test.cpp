@@ -326,6 +326,21 @@ TEST(Session, KeepaliveAndPeerDead) {
   EXPECT_EQ(client.ep.state(client.last(EventType::kPeerDead)->peer), PeerState::kFree);
 }
 
+// Keepalives and their acks are lost too: on a 30 % lossy link an idle but
+// live peer is not declared dead, because an unanswered keepalive is resent.
+TEST(Session, LossyIdleLinkIsNotTakenForADeadPeer) {
+  for (int seed = 0; seed < 10; ++seed) {
+    Channel ch;
+    ch.loss = 0.3;
+    Net net(static_cast<uint64_t>(seed) + 500, ch);
+    Node& client = net.add();
+    Node& server = net.add();
+    connect(net);
+    net.run(20 * 60 * 1000);  // 20 idle minutes
+    EXPECT_EQ(client.count(EventType::kPeerDead) + server.count(EventType::kPeerDead), 0u) << "seed " << seed;
+  }
+}
+
 TEST(Session, CloseWipesBothSides) {
   Net net(13);
   Node& client = net.add();
