@@ -106,7 +106,10 @@ TEST(Scenario, DISABLED_TooOldConfirmedRecordIsNeverReportedDelivered) {
   Options o = opts("traffic");
   o.seed = 52;
   o.loss = 0.3;
-  o.burst.enabled = true;  // 0.05, 0.3, 0.9
+  o.burst.enabled = true;  // --burst 0.05,0.3,0.9
+  o.burst.p_good_to_bad = 0.05;
+  o.burst.p_bad_to_good = 0.3;
+  o.burst.loss_bad = 0.9;
   const Report r = run_scenario(o);
   EXPECT_EQ(r.records.confirmed_received, r.records.confirmed_delivered) << problems(r);
 }
