@@ -95,14 +95,13 @@ TEST(Scenario, TrafficSurvivesDuplicationReorderingAndBursts) {
   }
 }
 
-// Session-layer bug found by hush-sim (reported, not fixed here): a
-// confirmed record whose every copy was lost until the receiver's replay
-// window moved more than 32 records past it is finally dropped as too_old,
-// and then acknowledged (src/session/record_flow.cpp treats kTooOld like
-// kReplay), so the sender gets kDelivered for a payload the receiving
-// application never got: payload #3 (client message 3) in this run.
-// Enable once the session layer stops acknowledging too-old records.
-TEST(Scenario, DISABLED_TooOldConfirmedRecordIsNeverReportedDelivered) {
+// A session-layer bug hush-sim found (now fixed): a confirmed record whose
+// every copy was lost until the receiver's replay window moved more than 32
+// records past it was finally dropped as too_old and then acknowledged, so
+// the sender got kDelivered for a payload the receiving application never
+// got (payload #3, client message 3, in this run). A too-old record is
+// never acked now: its sender gets kDeliveryFailed.
+TEST(Scenario, TooOldConfirmedRecordIsNeverReportedDelivered) {
   Options o = opts("traffic");
   o.seed = 52;
   o.loss = 0.3;
