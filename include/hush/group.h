@@ -84,13 +84,13 @@ enum class FreshnessPolicy : uint8_t {
 struct SenderEntry {
   record::ContextReplayWindow window{};
   uint32_t epoch = 0;
-  uint32_t last_auth = 0;        ///< table clock when it last authenticated a record (LRU)
+  uint32_t last_auth = 0;  ///< table clock when it last authenticated a record (LRU)
   /// The authentic record this unproven sender sent last (kUnknown: the one
   /// refused; kProvisional: the one delivered): its repeats are dropped
   /// before any AES. Meaningful when `held`.
   uint32_t held_seq = 0;
-  uint32_t challenged_at = 0;    ///< ms of the last challenge (psk::Node's rate limit)
-  uint8_t echo[kEchoLen] = {};   ///< the challenge value it must return
+  uint32_t challenged_at = 0;   ///< ms of the last challenge (psk::Node's rate limit)
+  uint8_t echo[kEchoLen] = {};  ///< the challenge value it must return
   uint8_t id = 0;
   bool used = false;
   bool challenged = false;  ///< `echo` is outstanding
@@ -168,8 +168,8 @@ struct GroupOpened {
   /// provisional one of kAcceptOnceThenChallenge) may be acted on; a
   /// kUnknown kOk is an Echo request, which may only be answered.
   Freshness freshness = Freshness::kUnknown;
-  bool proved = false;     ///< this record answered the sender's challenge
-  bool challenge = false;  ///< the caller should challenge the sender
+  bool proved = false;                                 ///< this record answered the sender's challenge
+  bool challenge = false;                              ///< the caller should challenge the sender
   record::LimitState limit = record::LimitState::kOk;  ///< recipient keys of this epoch
 };
 

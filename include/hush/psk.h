@@ -57,12 +57,12 @@ enum class TxResult : uint8_t {
 enum class Source : uint8_t { kGroup, kPairwise };
 
 enum class EventType : uint8_t {
-  kData,           ///< `data` (valid during the callback) from `peer`; see `provisional`
-  kFresh,          ///< `peer` answered the challenge: its records are accepted again
-  kEpochChanged,   ///< the group moved to `epoch` (persist it now, before any record of it)
-  kLimitNear,      ///< a key passed 7/8 of q or v: rotate soon (`error` kOk)
-  kLimitReached,   ///< a key refuses to seal or open any more (`error` kLimitReached)
-  kGraceEnded,     ///< the previous group epoch or pairwise key was wiped
+  kData,          ///< `data` (valid during the callback) from `peer`; see `provisional`
+  kFresh,         ///< `peer` answered the challenge: its records are accepted again
+  kEpochChanged,  ///< the group moved to `epoch` (persist it now, before any record of it)
+  kLimitNear,     ///< a key passed 7/8 of q or v: rotate soon (`error` kOk)
+  kLimitReached,  ///< a key refuses to seal or open any more (`error` kLimitReached)
+  kGraceEnded,    ///< the previous group epoch or pairwise key was wiped
 };
 
 struct Event {

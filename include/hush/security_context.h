@@ -221,8 +221,8 @@ class SecurityContext {
   const ContextReplayWindow& replay_window() const noexcept { return window_; }
 
  private:
-  friend struct RecordAccess;  // src/record/record.cpp
-  friend struct ContextProbe;  // tests and hush-trace only (tools/context_probe.h): keys against vectors
+  friend struct RecordAccess;                // src/record/record.cpp
+  friend struct ContextProbe;                // tests and hush-trace only (tools/context_probe.h): keys against vectors
   friend struct group::detail::GroupAccess;  // src/group/: seal with its sender half, count v for its senders
 
   Error derive_common(crypto::Aead alg, ConstByteSpan master_secret, ConstByteSpan master_salt, ConstByteSpan sender_id,

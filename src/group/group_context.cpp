@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "group/group_codec.h"
 #include "hush/ct.h"
 #include "hush/group.h"
-#include "group/group_codec.h"
 #include "record/oscore_kdf.h"
 
 namespace hush::group {
@@ -108,8 +108,9 @@ Error GroupContext::derive_slot(Slot& slot, uint32_t epoch, uint64_t sequence, u
   HUSH_TRY(slot.ctx.derive(psk, options));
   // The receiving half: the PRK, from which every member's key follows.
   Error e = crypto::hkdf_extract(ConstByteSpan(salt_, salt_len_), ConstByteSpan(secret_, secret_len_), slot.prk);
-  if (ok(e)) e = record::detail::expand(alg_, ConstByteSpan(slot.prk), ConstByteSpan(), id_context, true,
-                                        ByteSpan(slot.common_iv));
+  if (ok(e))
+    e = record::detail::expand(alg_, ConstByteSpan(slot.prk), ConstByteSpan(), id_context, true,
+                               ByteSpan(slot.common_iv));
   if (!ok(e)) {
     wipe_slot(slot);
     return e;
@@ -276,7 +277,8 @@ Error GroupContext::open(ConstByteSpan record, ByteSpan out, GroupOpened& opened
     // epoch has had continuous state here, and nothing was accepted under
     // the new keys before they were derived, so its new window starts empty.
     const Slot& other = slots_[(slot - slots_) ^ 1];
-    const SenderEntry* before = other.active && other.epoch < slot->epoch ? table_.find(h.sender, other.epoch) : nullptr;
+    const SenderEntry* before =
+        other.active && other.epoch < slot->epoch ? table_.find(h.sender, other.epoch) : nullptr;
     if (before != nullptr && before->freshness == Freshness::kFresh) {
       entry->freshness = Freshness::kFresh;
       entry->window.reset();

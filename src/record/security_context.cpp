@@ -44,7 +44,6 @@ using detail::expand;
 using detail::nonce_base;
 using detail::nonce_for;
 
-
 constexpr uint8_t kLabelKey[] = {'K', 'e', 'y'};
 constexpr uint8_t kLabelIv[] = {'I', 'V'};
 

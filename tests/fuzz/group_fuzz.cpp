@@ -27,8 +27,12 @@ void check(bool cond) {
 constexpr uint8_t kSecret[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 constexpr uint8_t kGroupId[] = {0x37, 0xcb};
 
-bool store(void*, uint64_t) noexcept { return true; }
-bool store_v(void*, uint32_t) noexcept { return true; }
+bool store(void*, uint64_t) noexcept {
+  return true;
+}
+bool store_v(void*, uint32_t) noexcept {
+  return true;
+}
 
 void begin(GroupContext& c, uint8_t id) {
   GroupSecrets s;

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "group/group_codec.h"
-#include "record/oscore_kdf.h"
 #include "hush/group.h"
 #include "hush/psk.h"
+#include "record/oscore_kdf.h"
 #include "record/record_test_util.h"
 
 namespace hush::group::test {
@@ -48,8 +48,7 @@ struct Member {
   FreshnessPolicy policy = FreshnessPolicy::kStrict;
   uint32_t ahead = 4;
 
-  explicit Member(uint8_t id_, FreshnessPolicy p = FreshnessPolicy::kStrict, record::UsageLimits l = {},
-                  uint32_t k = 4)
+  explicit Member(uint8_t id_, FreshnessPolicy p = FreshnessPolicy::kStrict, record::UsageLimits l = {}, uint32_t k = 4)
       : id(id_), limits(l), policy(p), ahead(k) {
     reboot();
   }
@@ -114,9 +113,9 @@ struct NonceLog {
     uint8_t prk[crypto::kHashLen];
     ASSERT_EQ(crypto::hkdf_extract(span(kGroupSalt), span(kGroupSecret), prk), Error::kOk);
     uint8_t key[record::kKeyLen];
-    ASSERT_EQ(detail::sender_key(crypto::Aead::kAesCcm16_64_128, ConstByteSpan(prk), span(kGroupId), epoch, h.sender,
-                                 key),
-              Error::kOk);
+    ASSERT_EQ(
+        detail::sender_key(crypto::Aead::kAesCcm16_64_128, ConstByteSpan(prk), span(kGroupId), epoch, h.sender, key),
+        Error::kOk);
     uint8_t idc[kMaxGroupIdLen + kEpochLen];
     const size_t idc_len = detail::id_context(span(kGroupId), epoch, idc);
     uint8_t iv[record::kNonceLen];
