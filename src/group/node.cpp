@@ -286,10 +286,13 @@ struct NodeAccess {
     Proof proof{&n, &s, h.kind == record::RecordKind::kControl, false, 0};
     const record::FreshnessProof hook{&NodeAccess::proves, &proof};
     record::Opened o;
-    const Error e = record::open(*ctx, frame, ByteSpan(n.scratch_), o, &hook);
+    // open() wipes its output when the proof hook declines, so it decrypts
+    // here and the hook keeps its copy in scratch_.
+    uint8_t plain[kMaxFrame];
+    const Error e = record::open(*ctx, frame, ByteSpan(plain), o, &hook);
     limit(n, Source::kPairwise, handle, o.limit, s.limit_level);
     if (ok(e)) {
-      const ConstByteSpan payload(n.scratch_, o.size);
+      const ConstByteSpan payload(plain, o.size);
       if (unproven) {
         s.challenged = false;
         s.held = false;
@@ -303,7 +306,7 @@ struct NodeAccess {
       } else {
         deliver(n, Source::kPairwise, handle, payload, false);
       }
-      ct::wipe(ByteSpan(n.scratch_, o.size));
+      ct::wipe(ByteSpan(plain, o.size));
       return;
     }
     if (e != Error::kFreshnessUnknown || !proof.captured) {

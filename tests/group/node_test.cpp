@@ -281,6 +281,45 @@ TEST(PskPairwise, EchoAfterRebootThenData) {
   EXPECT_EQ(p.b.data[0], hex("02"));
 }
 
+TEST(PskPairwise, BothRebootedProveEachOther) {
+  // Each side is unproven for the other: the Echo request from an unproven
+  // peer is still answered, and both end up proven.
+  PairwisePair p(false);
+  ASSERT_EQ(p.a.node.send_pairwise(p.ha, span(hex("01")), 0), Error::kOk);
+  pump(p.a, p.b);
+  EXPECT_TRUE(p.b.data.empty());
+  EXPECT_EQ(p.b.node.pairwise_freshness(p.hb), group::Freshness::kFresh);
+  EXPECT_EQ(p.a.node.counters().echo_answers, 1u);
+  ASSERT_EQ(p.b.node.send_pairwise(p.hb, span(hex("02")), 200), Error::kOk);
+  pump(p.a, p.b, 200);
+  EXPECT_EQ(p.a.node.pairwise_freshness(p.ha), group::Freshness::kFresh);
+  ASSERT_EQ(p.a.node.send_pairwise(p.ha, span(hex("03")), 400), Error::kOk);
+  ASSERT_EQ(p.b.node.send_pairwise(p.hb, span(hex("04")), 400), Error::kOk);
+  pump(p.a, p.b, 400);
+  ASSERT_EQ(p.b.data.size(), 1u);
+  EXPECT_EQ(p.b.data[0], hex("03"));
+  ASSERT_EQ(p.a.data.size(), 1u);
+  EXPECT_EQ(p.a.data[0], hex("04"));
+}
+
+TEST(PskPairwise, AcceptOnceThenChallenge) {
+  PairwisePair p(false);
+  p.b.settings.policy = FreshnessPolicy::kAcceptOnceThenChallenge;
+  p.b.boot();
+  p.add(p.b, false, false, p.hb);
+  ASSERT_EQ(p.a.node.send_pairwise(p.ha, span(hex("0a")), 0), Error::kOk);
+  const Bytes f = p.a.sent.back();
+  p.b.node.input(span(f), 0);
+  p.b.node.input(span(f), 0);
+  ASSERT_EQ(p.b.data.size(), 1u);  // once, marked provisional
+  EXPECT_TRUE(p.b.events.front().provisional);
+  EXPECT_EQ(p.b.node.pairwise_freshness(p.hb), group::Freshness::kProvisional);
+  pump(p.a, p.b);
+  EXPECT_EQ(p.b.node.pairwise_freshness(p.hb), group::Freshness::kFresh);
+  p.b.node.input(span(f), 0);
+  EXPECT_EQ(p.b.data.size(), 1u);
+}
+
 TEST(PskPairwise, SenderRebootSkipsPastTheReservation) {
   PairwisePair p;
   std::set<uint64_t> seqs;
