@@ -22,6 +22,10 @@
 #include "hush/replay_window.h"
 #include "hush/span.h"
 
+namespace hush::group::detail {
+struct GroupAccess;  // src/group/: a group epoch seals with a SecurityContext
+}
+
 namespace hush::record {
 
 inline constexpr size_t kKeyLen = crypto::kAesKeyLen;
@@ -215,8 +219,9 @@ class SecurityContext {
   const ContextReplayWindow& replay_window() const noexcept { return window_; }
 
  private:
-  friend struct RecordAccess;  // src/record/record.cpp
-  friend struct ContextProbe;  // tests and hush-trace only (tools/context_probe.h): keys against vectors
+  friend struct RecordAccess;                // src/record/record.cpp
+  friend struct ContextProbe;                // tests and hush-trace only (tools/context_probe.h): keys against vectors
+  friend struct group::detail::GroupAccess;  // src/group/: seal with its sender half, count v for its senders
 
   Error derive_common(crypto::Aead alg, ConstByteSpan master_secret, ConstByteSpan master_salt, ConstByteSpan sender_id,
                       ConstByteSpan recipient_id, const IdContext& id_context, const ContextOptions& options) noexcept;

@@ -86,7 +86,7 @@ inline constexpr int64_t kCoseCrvEd25519 = 6;
 //               and errors, their fragments, and (reserved) discovery,
 //               announce, wake and cookie retry;
 //   0x80..0xDF  protected records (below): data, confirmed data, control;
-//   0xE0..0xFF  reserved for other protected formats; dropped as malformed.
+//   0xE0..0xFF  group records (pre-shared group and its epochs, below).
 
 /// MTU range and default (IEEE 802.15.4 PSDU).
 inline constexpr size_t kMinMtu = 32;
@@ -149,6 +149,12 @@ enum class RecordControl : uint8_t {
   kKeepalive = 0x02,
   /// No payload; asks for an ack, then both sides wipe the keys.
   kClose = 0x03,
+  /// echo (kEchoLen bytes): a pairwise PSK receiver that has no replay
+  /// state for the peer asks it to prove freshness (RFC 9175 Echo).
+  kEchoRequest = 0x04,
+  /// echo (kEchoLen bytes): the answer, the challenge's value returned in a
+  /// record with a new sequence number.
+  kEchoResponse = 0x05,
 };
 inline constexpr size_t kAckBitmapLen = 4;
 
@@ -164,5 +170,40 @@ inline constexpr size_t kRecordMaxHeaderLen = 1 + kRecordCidLen + kRecordMaxPsnL
 /// Largest record, tag included: the largest MTU. It also keeps every record
 /// far below the CCM_8 per-message limit l = 2^8 blocks (4096 bytes).
 inline constexpr size_t kRecordMaxLen = 1024;
+
+/// Length of an Echo challenge value (RFC 9175 allows 1..40 bytes; 8 random
+/// bytes make a guess succeed with probability 2^-64 per challenge).
+inline constexpr size_t kEchoLen = 8;
+
+// ---------------------------------------------------------------------------
+// Group records (pre-shared group key, docs/PROTOCOL.md "Group records")
+// ---------------------------------------------------------------------------
+
+// Header byte: | 1 1 1 | C | E E | L-1 |, then the sender id (1 byte) and the
+// partial sequence number (L = 1..4 bytes). The whole header is in the AAD.
+inline constexpr uint8_t kFrameGroupMask = 0xE0;
+inline constexpr uint8_t kFrameGroup = 0xE0;
+inline constexpr uint8_t kGroupControl = 0x10;    ///< C: the first payload byte is a GroupControl
+inline constexpr uint8_t kGroupEpochMask = 0x0C;  ///< E: key epoch mod 4
+inline constexpr unsigned kGroupEpochShift = 2;
+inline constexpr uint8_t kGroupPsnLenMask = 0x03;  ///< L-1
+inline constexpr size_t kGroupSenderIdLen = 1;
+inline constexpr size_t kGroupMaxPsnLen = 4;  ///< group sequence numbers are below 2^32
+inline constexpr size_t kGroupMaxHeaderLen = 1 + kGroupSenderIdLen + kGroupMaxPsnLen;
+
+/// First payload byte of a group control record (C set).
+enum class GroupControl : uint8_t {
+  /// target sender id (1) | echo (kEchoLen): the sealing member asks `target`
+  /// to prove freshness.
+  kEchoRequest = 0x01,
+  /// target sender id (1) | echo (kEchoLen): `target`'s challenge answered.
+  kEchoResponse = 0x02,
+  /// new epoch (4 bytes, big-endian): move the group keys to that epoch.
+  kEpoch = 0x03,
+};
+/// code | target | echo
+inline constexpr size_t kGroupEchoMessageLen = 2 + kEchoLen;
+/// code | epoch
+inline constexpr size_t kGroupEpochMessageLen = 5;
 
 }  // namespace hush::wire

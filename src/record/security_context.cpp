@@ -3,28 +3,12 @@
 
 #include "hush/cbor.h"
 #include "hush/ct.h"
+#include "record/oscore_kdf.h"
 
 namespace hush::record {
-namespace {
 
-constexpr uint8_t kLabelKey[] = {'K', 'e', 'y'};
-constexpr uint8_t kLabelIv[] = {'I', 'V'};
-constexpr size_t kPivLen = 5;
+namespace detail {
 
-bool valid_alg(crypto::Aead a) noexcept {
-  return a == crypto::Aead::kAesCcm16_64_128 || a == crypto::Aead::kAesCcm16_128_128;
-}
-
-// q is the sequence number, and a uint32_t limit_q is reached before the
-// 40-bit sequence space ends, so take_sequence() needs only the q check.
-static_assert(uint64_t{UINT32_MAX} <= kMaxSequence, "hush: limit_q must end before the sequence space");
-
-bool limits_valid(const UsageLimits& l) noexcept {
-  return l.max_encryptions != 0 && l.max_failed_decryptions != 0 && l.near_encryptions <= l.max_encryptions &&
-         l.near_failed_decryptions <= l.max_failed_decryptions;
-}
-
-// One HKDF-Expand output of RFC 8613 §3.2.1 from an already extracted PRK.
 Error expand(crypto::Aead alg, ConstByteSpan prk, ConstByteSpan id, const IdContext& idc, bool iv,
              ByteSpan out) noexcept {
   uint8_t info[kMaxInfoLen];
@@ -33,8 +17,6 @@ Error expand(crypto::Aead alg, ConstByteSpan prk, ConstByteSpan id, const IdCont
   return crypto::hkdf_expand(prk, ConstByteSpan(info, info_len), out);
 }
 
-// Common IV XOR (S || zero padding || ID), RFC 8613 §5.2 steps 2 to 4 without
-// the Partial IV, which stays zero here.
 void nonce_base(const uint8_t (&common_iv)[kNonceLen], ConstByteSpan id, uint8_t (&base)[kNonceLen]) noexcept {
   for (size_t i = 0; i < kNonceLen; ++i) base[i] = common_iv[i];
   base[0] = static_cast<uint8_t>(base[0] ^ id.size());
@@ -52,6 +34,30 @@ void nonce_for(const uint8_t (&base)[kNonceLen], uint64_t seq, uint8_t (&nonce)[
     const size_t pos = kNonceLen - kPivLen + i;
     nonce[pos] = static_cast<uint8_t>(nonce[pos] ^ static_cast<uint8_t>(seq >> shift));
   }
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::expand;
+using detail::nonce_base;
+using detail::nonce_for;
+
+constexpr uint8_t kLabelKey[] = {'K', 'e', 'y'};
+constexpr uint8_t kLabelIv[] = {'I', 'V'};
+
+bool valid_alg(crypto::Aead a) noexcept {
+  return a == crypto::Aead::kAesCcm16_64_128 || a == crypto::Aead::kAesCcm16_128_128;
+}
+
+// q is the sequence number, and a uint32_t limit_q is reached before the
+// 40-bit sequence space ends, so take_sequence() needs only the q check.
+static_assert(uint64_t{UINT32_MAX} <= kMaxSequence, "hush: limit_q must end before the sequence space");
+
+bool limits_valid(const UsageLimits& l) noexcept {
+  return l.max_encryptions != 0 && l.max_failed_decryptions != 0 && l.near_encryptions <= l.max_encryptions &&
+         l.near_failed_decryptions <= l.max_failed_decryptions;
 }
 
 void copy_id(ConstByteSpan id, uint8_t (&dst)[kMaxIdLen], uint8_t& len) noexcept {

@@ -173,6 +173,10 @@ void EndpointAccess::on_control(Ep& ep, uint8_t index, uint64_t seq, ConstByteSp
       end_session(ep, index, ev);
       return;
     }
+    // Echo belongs to pre-shared keys (hush/psk.h); a tunnel's keys are new
+    // with each handshake, so its peer never needs to prove freshness.
+    case wire::RecordControl::kEchoRequest:
+    case wire::RecordControl::kEchoResponse: break;
   }
   alert(ep, index, Error::kMalformed);
 }

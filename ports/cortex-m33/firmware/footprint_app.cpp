@@ -17,6 +17,8 @@
 //                 points (begin, connect, send, close, input, poll,
 //                 next_deadline, max_payload); EDHOC and records are
 //                 reached through them.
+//   psk-node:     (HUSH_FOOTPRINT_PSK_NODE) a psk::Node with a group and a
+//                 pairwise context, every Node entry point; no EDHOC.
 
 #include <cstddef>
 #include <cstdint>
@@ -35,6 +37,86 @@
 #if HUSH_M33_FOOTPRINT_SESSION
 #include "hush/session.h"
 #endif
+#if defined(HUSH_FOOTPRINT_PSK_NODE)
+#include "hush/psk.h"
+
+namespace {
+
+using namespace hush;
+
+psk::Node node;
+uint8_t radio[psk::kMaxFrame];
+uint8_t secret[16];
+volatile size_t radio_len;
+volatile uint32_t clock_ms;
+volatile uint64_t stored_sequence;
+volatile uint32_t stored_failures;
+
+ConstByteSpan rx() {
+  return ConstByteSpan(radio, radio_len);
+}
+
+bool store_sequence(void*, uint64_t reserved_until) noexcept {
+  stored_sequence = reserved_until;
+  return true;
+}
+
+bool store_failures(void*, uint32_t reserved_until) noexcept {
+  stored_failures = reserved_until;
+  return true;
+}
+
+psk::TxResult transmit(void*, ConstByteSpan frame) {
+  radio_len = frame.size();
+  return psk::TxResult::kSent;
+}
+
+void on_event(void*, const psk::Event& ev) {
+  radio_len = ev.data.size();
+}
+
+}  // namespace
+
+int main() {
+  if (!hush::m33::platform_init()) return 1;
+  const record::Persistence storage{store_sequence, nullptr, 16, store_failures, 16};
+  int failures = 0;
+  if (!ok(node.begin(psk::Platform{transmit, on_event, nullptr}, psk::Settings{}))) return 1;
+  group::GroupSecrets g;
+  g.master_secret = ConstByteSpan(secret);
+  g.group_id = rx().first(2);
+  g.sender_id = radio[0];
+  g.sender_sequence = stored_sequence;
+  g.failed_decryptions = stored_failures;
+  group::GroupOptions go;
+  go.persistence = storage;
+  if (!ok(node.join_group(g, go))) ++failures;
+  record::PskSecrets p;
+  p.master_secret = ConstByteSpan(secret);
+  p.sender_id = rx().first(1);
+  p.recipient_id = rx().subspan(1, 1);
+  p.sender_sequence = stored_sequence;
+  p.failed_decryptions = stored_failures;
+  record::ContextOptions po;
+  po.persistence = storage;
+  uint8_t peer = 0;
+  if (!ok(node.add_pairwise(p, po, peer))) ++failures;
+  for (;;) {
+    const uint32_t now = clock_ms;
+    node.input(rx(), now);
+    if (!ok(node.send_group(rx(), now))) ++failures;
+    if (!ok(node.send_pairwise(peer, rx(), now))) ++failures;
+    if (!ok(node.repeat_last(now))) ++failures;
+    if (radio[3] == 1 && !ok(node.command_epoch(radio[4], now))) ++failures;
+    if (radio[3] == 2 && !ok(node.rotate_group(radio[4], rx(), now))) ++failures;
+    if (radio[3] == 3 && !ok(node.rekey_pairwise(peer, p, po, now))) ++failures;
+    if (!ok(node.poll(now)) || node.next_deadline(now) == 0) ++failures;
+    if (radio[5] == 0) break;
+  }
+  return failures;
+}
+
+#else
 
 namespace {
 
@@ -259,3 +341,5 @@ int main() {
 #endif
   return failures;
 }
+
+#endif  // HUSH_FOOTPRINT_PSK_NODE

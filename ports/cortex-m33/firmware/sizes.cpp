@@ -29,3 +29,12 @@ HUSH_SIZEOF(crypto_Sha256, hush::crypto::Sha256)
 HUSH_SIZEOF(session_Endpoint, hush::session::Endpoint)
 HUSH_SIZEOF(session_detail_PeerSlot, hush::session::detail::PeerSlot)
 HUSH_SIZEOF(session_detail_HandshakeSlot, hush::session::detail::HandshakeSlot)
+// Pre-shared keys (hush/group.h, hush/psk.h): a per-sender entry, the sender
+// table, a group context, a pairwise peer, a whole PSK node.
+#include "hush/group.h"
+#include "hush/psk.h"
+HUSH_SIZEOF(group_SenderEntry, hush::group::SenderEntry)
+HUSH_SIZEOF(group_SenderTable, hush::group::SenderTable)
+HUSH_SIZEOF(group_GroupContext, hush::group::GroupContext)
+HUSH_SIZEOF(psk_PairwiseSlot, hush::psk::detail::PairwiseSlot)
+HUSH_SIZEOF(psk_Node, hush::psk::Node)
