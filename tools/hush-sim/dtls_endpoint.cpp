@@ -277,10 +277,6 @@ uint64_t DtlsEndpoint::next_deadline_us() const {
   return timer_start_us_ + static_cast<uint64_t>(timer_fin_ms_) * 1000;
 }
 
-int DtlsEndpoint::record_expansion() const {
-  return mbedtls_ssl_get_record_expansion(&impl_->ssl);
-}
-
 void DtlsEndpoint::reset_server() {
   ++counters_.resets;
   mbedtls_ssl_session_reset(&impl_->ssl);
@@ -307,6 +303,7 @@ void DtlsEndpoint::poll() {
       const int ret = mbedtls_ssl_handshake(&ssl);
       if (ret == 0) {
         state_ = DtlsState::kConnected;
+        record_expansion_ = mbedtls_ssl_get_record_expansion(&ssl);
         // An abbreviated handshake sends no ClientKeyExchange (client) and
         // no ServerHelloDone (server).
         resumed_ = sent_units_.count(server_ ? "type14" : "type16") == 0;

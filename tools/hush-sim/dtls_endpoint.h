@@ -140,7 +140,7 @@ class DtlsEndpoint {
   const DtlsCounters& counters() const { return counters_; }
   /// mbed TLS's own expansion for records of the negotiated transform (for
   /// cross-checking the measured overhead).
-  int record_expansion() const;
+  int record_expansion() const { return record_expansion_; }
 
   /// Set by the harness before each input(): the causal depth of the
   /// datagram, reported with the data it carried.
@@ -167,6 +167,7 @@ class DtlsEndpoint {
   DtlsState state_ = DtlsState::kIdle;
   bool resumed_ = false;
   int last_error_ = 0;
+  int record_expansion_ = -1;
   DtlsCounters counters_;
   std::set<std::string> sent_units_;     ///< handshake pieces already sent (tells retransmissions apart)
   std::vector<std::string> last_units_;  ///< of the last datagram sent

@@ -387,6 +387,7 @@ void collect(DtlsWorld& w, const DtlsApp& app, DtlsReport& d) {
   size_t ov_min = SIZE_MAX;
   for (int i = 0; i < 2; ++i) {
     const DtlsCounters c = w.counters(i);
+    d.datagrams_sent += c.datagrams;
     DeviceFigures f;
     f.name = w.dev(i).name;
     const NodeStats& ns = radio.node_stats(w.dev(i).node);
@@ -413,7 +414,7 @@ void collect(DtlsWorld& w, const DtlsApp& app, DtlsReport& d) {
   r.anomalies = w.anomalies();
   r.problems.insert(r.problems.end(), app.problems.begin(), app.problems.end());
   r.deterministic_crypto = true;
-  if (w.ep(0).state() == DtlsState::kConnected) d.record_expansion = w.ep(0).record_expansion();
+  d.record_expansion = w.ep(0).record_expansion();
   // A refusal: mbed TLS stopped with an error that is not a timeout, or the
   // radio refused a frame above the MTU.
   const std::string why = failure_of(w);
@@ -664,6 +665,7 @@ nlohmann::json dtls_json(const DtlsReport& d) {
       {"mutual_auth", true},
       {"certificate_bytes", {{"client", d.certificate_bytes[0]}, {"server", d.certificate_bytes[1]}}},
       {"record_overhead_min_bytes", d.record_overhead_min},
+      {"datagrams_sent", d.datagrams_sent},
       {"record_expansion_mbedtls", d.record_expansion < 0 ? json(nullptr) : json(d.record_expansion)},
       {"transport", "DTLS records directly in radio frames (no IP or UDP headers)"},
       {"refused", d.refused},
@@ -720,12 +722,16 @@ nlohmann::json ratio_json(const Report& h, const DtlsReport& d) {
 void print_side_by_side(const Report& h, const DtlsReport& d, std::ostream& out) {
   const Report& b = d.r;
   out << "\nhush vs " << dtls_baseline_name(d.suite) << " (" << dtls_ciphersuite_name(d.suite) << ", "
-      << MBEDTLS_VERSION_STRING_FULL << ") on the same simulated radio, scenario " << h.scenario << ", MTU "
-      << d.settings.mtu << ", seed " << h.options.seed << "\n";
+      << MBEDTLS_VERSION_STRING_FULL << ") on the same simulated radio, scenario " << h.scenario << ", seed "
+      << h.options.seed << "\n";
   out << "  DTLS handshake timer: min " << d.settings.hs_timeout_min_ms << " ms, max " << d.settings.hs_timeout_max_ms
       << " ms (hush: initial " << d.hush_retransmit.initial_ms << " ms, max " << d.hush_retransmit.max_ms
       << " ms, jitter " << d.hush_retransmit.jitter_ms << " ms, " << static_cast<int>(d.hush_retransmit.retries)
       << " retries); cookies on; DTLS records sent as radio frames without IP/UDP headers\n";
+  if (b.options.mtu != h.options.mtu) {
+    out << "  NOTE: DTLS ran with MTU " << b.options.mtu << ", hush with MTU " << h.options.mtu
+        << " (--baseline-mtu)\n";
+  }
   if (!b.timeline.empty()) {
     out << "\n  DTLS timeline\n    time ms  from     -> to       datagram                                   bytes  "
            "what\n";
@@ -790,7 +796,7 @@ void print_side_by_side(const Report& h, const DtlsReport& d, std::ostream& out)
   for (const std::string& p : b.problems) out << "  DTLS problem: " << p << "\n";
 }
 
-int run_with_baseline(Options o, const std::string& baseline, bool as_json, std::ostream& out) {
+int run_with_baseline(Options o, const std::string& baseline, int baseline_mtu, bool as_json, std::ostream& out) {
   DtlsSuite suite;
   if (!parse_dtls_baseline(baseline, suite)) {
     throw std::invalid_argument("--baseline must be dtls12-psk or dtls12-ecdsa");
@@ -801,6 +807,10 @@ int run_with_baseline(Options o, const std::string& baseline, bool as_json, std:
   if (suite == DtlsSuite::kEcdsa) o.method = 0;  // signatures against signatures
   const Report h = run_scenario(o);
   Options b = o;
+  if (baseline_mtu != 0) {
+    if (baseline_mtu < 32 || baseline_mtu > 1024) throw std::invalid_argument("--baseline-mtu must be 32..1024");
+    b.mtu = baseline_mtu;
+  }
   DtlsReport d = run_dtls_scenario(b, suite);
   if (as_json) {
     nlohmann::json j = to_json(h);
