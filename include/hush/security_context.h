@@ -199,8 +199,6 @@ class SecurityContext {
   /// v: failed decryptions with the recipient key, including those before
   /// a restore (PskSecrets::failed_decryptions).
   uint32_t failed_decryptions() const noexcept { return count_v_; }
-  /// First v not yet reserved in storage (reserve_failures only).
-  uint32_t failures_reserved_until() const noexcept { return reserved_v_; }
   const UsageLimits& limits() const noexcept { return limits_; }
   /// Sender key: q. limit_q < 2^32, so it ends the sender's use of the key
   /// long before the 40-bit sequence space.

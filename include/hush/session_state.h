@@ -116,6 +116,7 @@ struct PeerSlot {
   uint32_t ack_bitmap = 0;
   uint64_t ack_largest = 0;
   uint32_t last_auth_rx = 0;    // last authenticated record from the peer
+  uint32_t probe_rto = 0;       // keepalive resend interval while the peer is silent (0: none sent yet)
   uint32_t last_reconfirm = 0;  // rate limit: answers to a repeated message_3
   bool reconfirmed = false;
   Timers timers{};

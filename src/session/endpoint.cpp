@@ -74,8 +74,9 @@ PeerHandle EndpointAccess::handle_of(const Ep& ep, uint8_t index) noexcept {
   return h;
 }
 
-void EndpointAccess::end_session(Ep& ep, uint8_t index, Event ev) noexcept {
+void EndpointAccess::end_session(Ep& ep, uint8_t index, const Event& why) noexcept {
   PeerSlot& p = ep.s_.peers[index];
+  Event ev = why;
   ev.peer = handle_of(ep, index);
   ev.from = addr_of(p);
   if (p.handshake != kNoSlot) handshake_release(ep, p.handshake);

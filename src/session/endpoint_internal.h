@@ -38,7 +38,7 @@ struct EndpointAccess {
   static PeerHandle handle_of(const Ep& ep, uint8_t index) noexcept;
   /// Ends a session: wipes its keys, fails its queued messages, frees its
   /// handshake slot, then emits `ev` (type and reason set by the caller).
-  static void end_session(Ep& ep, uint8_t index, Event ev) noexcept;
+  static void end_session(Ep& ep, uint8_t index, const Event& why) noexcept;
 
   // --- peer_table.cpp -------------------------------------------------------
   static uint8_t peer_alloc(Ep& ep, const LinkAddr& addr, bool initiator, int avoid_id) noexcept;
@@ -70,6 +70,9 @@ struct EndpointAccess {
   static void send_flight(Ep& ep, uint8_t index, uint32_t now) noexcept;
   static void handshake_fail(Ep& ep, uint8_t index, HandshakeFailure why, Error error) noexcept;
   static void on_message_1(Ep& ep, ConstByteSpan m1, const LinkAddr& from, uint32_t now) noexcept;
+  static void on_message_1_responder(Ep& ep, ConstByteSpan m1, const LinkAddr& from, uint32_t now) noexcept;
+  static bool initiator_step(Ep& ep, uint8_t index, uint32_t now) noexcept;
+  static bool responder_step(Ep& ep, uint8_t index, uint32_t now) noexcept;
   static HandshakeSlot* slot_of(Ep& ep, uint8_t peer) noexcept;
   static bool evict_half_open(Ep& ep, uint32_t now) noexcept;
   static ByteSpan flight_body(HandshakeSlot& h, EdhocKind kind) noexcept;

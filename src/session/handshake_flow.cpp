@@ -58,8 +58,11 @@ namespace {
 
 // Answers to duplicates are limited to one per half initial timeout, so a
 // replayed frame cannot make this side transmit at the attacker's rate.
-bool reply_allowed(HandshakeSlot& h, const Settings& s, uint32_t now) noexcept {
-  if (h.replied && !timers::reached(now, h.last_reply + s.retransmit.initial_ms / 2)) return false;
+bool reply_allowed(HandshakeSlot& h, const Settings& s, Counters& c, uint32_t now) noexcept {
+  if (h.replied && !timers::reached(now, h.last_reply + s.retransmit.initial_ms / 2)) {
+    ++c.drops.rate_limited;
+    return false;
+  }
   h.replied = true;
   h.last_reply = now;
   return true;
@@ -268,6 +271,18 @@ bool EndpointAccess::evict_half_open(Ep& ep, uint32_t now) noexcept {
 }
 
 void EndpointAccess::on_message_1(Ep& ep, ConstByteSpan m1, const LinkAddr& from, uint32_t now) noexcept {
+  if constexpr (!config::kResponder) {
+    (void)m1;
+    (void)from;
+    (void)now;
+    ++ep.counters_.drops.unknown_context;
+    return;
+  } else {
+    on_message_1_responder(ep, m1, from, now);
+  }
+}
+
+void EndpointAccess::on_message_1_responder(Ep& ep, ConstByteSpan m1, const LinkAddr& from, uint32_t now) noexcept {
   ConstByteSpan g_x;
   int c_i = -1;
   if (!peek_message_1(m1, g_x, c_i)) {
@@ -287,7 +302,7 @@ void EndpointAccess::on_message_1(Ep& ep, ConstByteSpan m1, const LinkAddr& from
       // The same message_1 again: our message_2 was lost. Resend it, never
       // process message_1 twice (RFC 9528 §7).
       ++ep.counters_.drops.duplicate;
-      if (h.step == HandshakeStep::kAwaitMessage3 && reply_allowed(h, ep.s_.settings, now)) {
+      if (h.step == HandshakeStep::kAwaitMessage3 && reply_allowed(h, ep.s_.settings, ep.counters_, now)) {
         ++ep.counters_.retransmissions;
         send_flight(ep, i, now);
       }
@@ -430,7 +445,7 @@ void EndpointAccess::on_edhoc(Ep& ep, const Frame& f, ConstByteSpan message, con
     ++ep.counters_.drops.duplicate;
     // Our message_3 was lost and the responder resent message_2: resend
     // message_3 (stored, never regenerated: with ECDSA it is randomized).
-    if (h->step == HandshakeStep::kAwaitConfirm && reply_allowed(*h, ep.s_.settings, now)) {
+    if (h->step == HandshakeStep::kAwaitConfirm && reply_allowed(*h, ep.s_.settings, ep.counters_, now)) {
       ++ep.counters_.retransmissions;
       send_flight(ep, p.handshake, now);
     }
@@ -459,7 +474,9 @@ void EndpointAccess::on_edhoc(Ep& ep, const Frame& f, ConstByteSpan message, con
       // The initiator did not see our confirmation: confirm again (rate
       // limited), and let the record layer judge the record that rode along.
       const uint32_t gap = ep.s_.settings.retransmit.initial_ms / 2;
-      if (!p.reconfirmed || timers::reached(now, p.last_reconfirm + gap)) {
+      if (p.reconfirmed && !timers::reached(now, p.last_reconfirm + gap)) {
+        ++ep.counters_.drops.rate_limited;
+      } else {
         p.reconfirmed = true;
         p.last_reconfirm = now;
         if (!f.record.empty()) on_record(ep, f.record, from, now);
@@ -476,13 +493,15 @@ void EndpointAccess::on_edhoc(Ep& ep, const Frame& f, ConstByteSpan message, con
     ++ep.counters_.drops.unknown_context;
     return;
   }
-  ConstByteSpan ead_4;
-  const Error e = initiator(*h).process_message_4(message, ead_4);
-  if (!ok(e)) {
-    ++(e == Error::kAuthFailed ? ep.counters_.drops.auth_fail : ep.counters_.drops.malformed);
-    return;
+  if constexpr (config::kInitiator) {
+    ConstByteSpan ead_4;
+    const Error e = initiator(*h).process_message_4(message, ead_4);
+    if (!ok(e)) {
+      ++(e == Error::kAuthFailed ? ep.counters_.drops.auth_fail : ep.counters_.drops.malformed);
+      return;
+    }
+    established(ep, peer, now);
   }
-  established(ep, peer, now);
 }
 
 // --- The public-key steps, one per poll() ------------------------------------------
@@ -530,152 +549,174 @@ bool copy_kid(PeerSlot& p, const edhoc::IdCredView& id) noexcept {
 
 }  // namespace
 
+// Each role's steps in a function of its own, so that a firmware built for
+// one role links none of the other's.
+bool EndpointAccess::initiator_step(Ep& ep, uint8_t index, uint32_t now) noexcept {
+  HandshakeSlot& h = ep.s_.handshakes[index];
+  PeerSlot& p = ep.s_.peers[h.peer];
+  size_t out_len = 0;
+  switch (h.step) {
+    case HandshakeStep::kSendMessage1: {
+      edhoc::Message1Params params;
+      params.method = ep.s_.settings.method;
+      const uint8_t suites[1] = {ep.s_.settings.suite};
+      params.suites_i = ConstByteSpan(suites);
+      params.c_i = conn_id(p.own_id);
+      const ByteSpan out = flight_body(h, EdhocKind::kMessage1);
+      const Error e = initiator(h).prepare_message_1(params, out, out_len);
+      if (!ok(e)) {
+        handshake_fail(ep, index, HandshakeFailure::kLocal, e);
+        return true;
+      }
+      ConstByteSpan g_x;
+      int unused = -1;
+      if (peek_message_1(out.first(out_len), g_x, unused)) {
+        for (size_t k = 0; k < crypto::kCoordLen; ++k) h.g_x[k] = g_x[k];
+      }
+      h.step = HandshakeStep::kAwaitMessage2;
+      start_flight(ep, index, EdhocKind::kMessage1, 0, out_len, 0, now);
+      return true;
+    }
+
+    case HandshakeStep::kProcessMessage2: {
+      edhoc::Message2Info info;
+      const Error e = initiator(h).process_message_2(ConstByteSpan(h.rx, h.rx_len), info);
+      h.rx_len = 0;
+      if (!ok(e)) {
+        count_drop(ep, e);
+        h.step = HandshakeStep::kAwaitMessage2;
+        return true;
+      }
+      // The session layer's records carry one-byte identifiers.
+      if (info.c_r.view().size() != 1 || !one_byte_int(info.c_r.view()[0]) || info.c_r.view()[0] == p.own_id ||
+          !copy_kid(p, info.id_cred_r)) {
+        ++ep.counters_.drops.malformed;
+        h.step = HandshakeStep::kAwaitMessage2;
+        return true;
+      }
+      if (!ep.s_.platform.lookup(ep.s_.platform.user, info.id_cred_r, h.peer_cred)) {
+        // Not yet authenticated: a forged message_2 can name any kid. Wait
+        // for the genuine one; the failure report says why if none comes.
+        count_drop(ep, Error::kUnknownCredential);
+        h.last_failure = Error::kUnknownCredential;
+        h.step = HandshakeStep::kAwaitMessage2;
+        return true;
+      }
+      p.peer_id = info.c_r.view()[0];
+      h.step = HandshakeStep::kVerifyMessage2;
+      return true;
+    }
+
+    case HandshakeStep::kVerifyMessage2: {
+      const Error e = initiator(h).verify_message_2(h.peer_cred);
+      if (!ok(e)) {
+        count_drop(ep, e);
+        h.last_failure = e;
+        h.step = HandshakeStep::kAwaitMessage2;
+        return true;
+      }
+      h.step = HandshakeStep::kSendMessage3;
+      return true;
+    }
+
+    case HandshakeStep::kSendMessage3: {
+      const ByteSpan out = flight_body(h, EdhocKind::kMessage3);
+      const Error e = initiator(h).prepare_message_3(ep.s_.self, ConstByteSpan(), out, out_len);
+      const Error d = ok(e) ? derive_context(ep, initiator(h), p) : e;
+      if (!ok(d)) {
+        handshake_fail(ep, index, HandshakeFailure::kLocal, d);
+        return true;
+      }
+      // First data with message_3: the oldest queued payload rides in the
+      // same frame if the whole frame fits the MTU.
+      size_t rec_len = 0;
+      const size_t head = edhoc_header_len(EdhocKind::kMessage3) + out_len;
+      if (head < ep.s_.settings.mtu) {
+        rec_len = seal_riding(ep, h.peer, out.subspan(out_len, ep.s_.settings.mtu - head));
+      }
+      h.step = HandshakeStep::kAwaitConfirm;
+      start_flight(ep, index, EdhocKind::kMessage3, p.peer_id, out_len, rec_len, now);
+      return true;
+    }
+
+    default: break;
+  }
+  return false;
+}
+
+bool EndpointAccess::responder_step(Ep& ep, uint8_t index, uint32_t now) noexcept {
+  HandshakeSlot& h = ep.s_.handshakes[index];
+  PeerSlot& p = ep.s_.peers[h.peer];
+  size_t out_len = 0;
+  switch (h.step) {
+    case HandshakeStep::kSendMessage2: {
+      const ByteSpan out = flight_body(h, EdhocKind::kMessage2);
+      const Error e = responder(h).prepare_message_2(ep.s_.self, conn_id(p.own_id), ConstByteSpan(), out, out_len);
+      if (e == Error::kNeedMore) return true;  // one public-key operation done, more to come
+      if (!ok(e)) {
+        handshake_fail(ep, index, HandshakeFailure::kLocal, e);
+        return true;
+      }
+      h.step = HandshakeStep::kAwaitMessage3;
+      start_flight(ep, index, EdhocKind::kMessage2, p.peer_id, out_len, 0, now);
+      return true;
+    }
+
+    case HandshakeStep::kProcessMessage3: {
+      edhoc::Message3Info info;
+      Error e = responder(h).process_message_3(ConstByteSpan(h.rx, h.rx_len), info);
+      if (ok(e) && !copy_kid(p, info.id_cred_i)) e = Error::kUnsupported;
+      if (ok(e) && !ep.s_.platform.lookup(ep.s_.platform.user, info.id_cred_i, h.peer_cred)) {
+        e = Error::kUnknownCredential;
+      }
+      if (ok(e)) e = responder(h).verify_message_3(h.peer_cred);
+      if (!ok(e)) {
+        count_drop(ep, e);
+        h.last_failure = e;
+        h.rx_len = 0;
+        h.rx_record_len = 0;
+        h.step = HandshakeStep::kAwaitMessage3;
+        return true;
+      }
+      e = derive_context(ep, responder(h), p);
+      if (!ok(e)) {
+        handshake_fail(ep, index, HandshakeFailure::kLocal, e);
+        return true;
+      }
+      // Connected first, then the record that rode along (it waits in the
+      // slot's buffer), then the slot goes.
+      const uint8_t peer = h.peer;
+      established(ep, peer, now, false);
+      PeerSlot& q = ep.s_.peers[peer];
+      if (h.rx_record_len != 0 && q.state == static_cast<uint8_t>(PeerState::kEstablished)) {
+        on_record(ep, ConstByteSpan(h.rx + h.rx_len, h.rx_record_len), addr_of(q), now);
+      }
+      handshake_release(ep, index);
+      if (ep.s_.peers[peer].handshake == index) ep.s_.peers[peer].handshake = kNoSlot;
+      // Confirm the keys to the initiator at once: an ack (of the record
+      // that rode along, or of nothing) is the proof it waits for.
+      if (q.state == static_cast<uint8_t>(PeerState::kEstablished)) {
+        q.ack_pending = true;
+        timers::arm(q.timers, TimerId::kAck, now);
+      }
+      return true;
+    }
+
+    default: break;
+  }
+  return false;
+}
+
 bool EndpointAccess::handshake_step(Ep& ep, uint32_t now) noexcept {
   for (uint8_t index = 0; index < kMaxHandshakes; ++index) {
-    HandshakeSlot& h = ep.s_.handshakes[index];
+    const HandshakeSlot& h = ep.s_.handshakes[index];
     if (!handshake_needs_compute(h)) continue;
-    PeerSlot& p = ep.s_.peers[h.peer];
-    size_t out_len = 0;
     ++ep.counters_.pk_operations;
-
-    switch (h.step) {
-      case HandshakeStep::kSendMessage1: {
-        edhoc::Message1Params params;
-        params.method = ep.s_.settings.method;
-        const uint8_t suites[1] = {ep.s_.settings.suite};
-        params.suites_i = ConstByteSpan(suites);
-        params.c_i = conn_id(p.own_id);
-        const ByteSpan out = flight_body(h, EdhocKind::kMessage1);
-        const Error e = initiator(h).prepare_message_1(params, out, out_len);
-        if (!ok(e)) {
-          handshake_fail(ep, index, HandshakeFailure::kLocal, e);
-          return true;
-        }
-        ConstByteSpan g_x;
-        int unused = -1;
-        if (peek_message_1(out.first(out_len), g_x, unused)) {
-          for (size_t k = 0; k < crypto::kCoordLen; ++k) h.g_x[k] = g_x[k];
-        }
-        h.step = HandshakeStep::kAwaitMessage2;
-        start_flight(ep, index, EdhocKind::kMessage1, 0, out_len, 0, now);
-        return true;
-      }
-
-      case HandshakeStep::kProcessMessage2: {
-        edhoc::Message2Info info;
-        const Error e = initiator(h).process_message_2(ConstByteSpan(h.rx, h.rx_len), info);
-        h.rx_len = 0;
-        if (!ok(e)) {
-          count_drop(ep, e);
-          h.step = HandshakeStep::kAwaitMessage2;
-          return true;
-        }
-        // The session layer's records carry one-byte identifiers.
-        if (info.c_r.view().size() != 1 || !one_byte_int(info.c_r.view()[0]) || info.c_r.view()[0] == p.own_id ||
-            !copy_kid(p, info.id_cred_r)) {
-          ++ep.counters_.drops.malformed;
-          h.step = HandshakeStep::kAwaitMessage2;
-          return true;
-        }
-        if (!ep.s_.platform.lookup(ep.s_.platform.user, info.id_cred_r, h.peer_cred)) {
-          // Not yet authenticated: a forged message_2 can name any kid. Wait
-          // for the genuine one; the failure report says why if none comes.
-          count_drop(ep, Error::kUnknownCredential);
-          h.last_failure = Error::kUnknownCredential;
-          h.step = HandshakeStep::kAwaitMessage2;
-          return true;
-        }
-        p.peer_id = info.c_r.view()[0];
-        h.step = HandshakeStep::kVerifyMessage2;
-        return true;
-      }
-
-      case HandshakeStep::kVerifyMessage2: {
-        const Error e = initiator(h).verify_message_2(h.peer_cred);
-        if (!ok(e)) {
-          count_drop(ep, e);
-          h.last_failure = e;
-          h.step = HandshakeStep::kAwaitMessage2;
-          return true;
-        }
-        h.step = HandshakeStep::kSendMessage3;
-        return true;
-      }
-
-      case HandshakeStep::kSendMessage3: {
-        const ByteSpan out = flight_body(h, EdhocKind::kMessage3);
-        const Error e = initiator(h).prepare_message_3(ep.s_.self, ConstByteSpan(), out, out_len);
-        const Error d = ok(e) ? derive_context(ep, initiator(h), p) : e;
-        if (!ok(d)) {
-          handshake_fail(ep, index, HandshakeFailure::kLocal, d);
-          return true;
-        }
-        // First data with message_3: the oldest queued payload rides in the
-        // same frame if the whole frame fits the MTU.
-        size_t rec_len = 0;
-        const size_t head = edhoc_header_len(EdhocKind::kMessage3) + out_len;
-        if (head < ep.s_.settings.mtu) {
-          rec_len = seal_riding(ep, h.peer, out.subspan(out_len, ep.s_.settings.mtu - head));
-        }
-        h.step = HandshakeStep::kAwaitConfirm;
-        start_flight(ep, index, EdhocKind::kMessage3, p.peer_id, out_len, rec_len, now);
-        return true;
-      }
-
-      case HandshakeStep::kSendMessage2: {
-        const ByteSpan out = flight_body(h, EdhocKind::kMessage2);
-        const Error e = responder(h).prepare_message_2(ep.s_.self, conn_id(p.own_id), ConstByteSpan(), out, out_len);
-        if (e == Error::kNeedMore) return true;  // one public-key operation done, more to come
-        if (!ok(e)) {
-          handshake_fail(ep, index, HandshakeFailure::kLocal, e);
-          return true;
-        }
-        h.step = HandshakeStep::kAwaitMessage3;
-        start_flight(ep, index, EdhocKind::kMessage2, p.peer_id, out_len, 0, now);
-        return true;
-      }
-
-      case HandshakeStep::kProcessMessage3: {
-        edhoc::Message3Info info;
-        Error e = responder(h).process_message_3(ConstByteSpan(h.rx, h.rx_len), info);
-        if (ok(e) && !copy_kid(p, info.id_cred_i)) e = Error::kUnsupported;
-        if (ok(e) && !ep.s_.platform.lookup(ep.s_.platform.user, info.id_cred_i, h.peer_cred)) {
-          e = Error::kUnknownCredential;
-        }
-        if (ok(e)) e = responder(h).verify_message_3(h.peer_cred);
-        if (!ok(e)) {
-          count_drop(ep, e);
-          h.last_failure = e;
-          h.rx_len = 0;
-          h.rx_record_len = 0;
-          h.step = HandshakeStep::kAwaitMessage3;
-          return true;
-        }
-        e = derive_context(ep, responder(h), p);
-        if (!ok(e)) {
-          handshake_fail(ep, index, HandshakeFailure::kLocal, e);
-          return true;
-        }
-        // Connected first, then the record that rode along (it waits in the
-        // slot's buffer), then the slot goes.
-        const uint8_t peer = h.peer;
-        established(ep, peer, now, false);
-        PeerSlot& q = ep.s_.peers[peer];
-        if (h.rx_record_len != 0 && q.state == static_cast<uint8_t>(PeerState::kEstablished)) {
-          on_record(ep, ConstByteSpan(h.rx + h.rx_len, h.rx_record_len), addr_of(q), now);
-        }
-        handshake_release(ep, index);
-        if (ep.s_.peers[peer].handshake == index) ep.s_.peers[peer].handshake = kNoSlot;
-        // Confirm the keys to the initiator at once: an ack (of the record
-        // that rode along, or of nothing) is the proof it waits for.
-        if (q.state == static_cast<uint8_t>(PeerState::kEstablished)) {
-          q.ack_pending = true;
-          timers::arm(q.timers, TimerId::kAck, now);
-        }
-        return true;
-      }
-
-      default: break;
+    if constexpr (config::kInitiator) {
+      if (h.initiator) return initiator_step(ep, index, now);
+    }
+    if constexpr (config::kResponder) {
+      if (!h.initiator) return responder_step(ep, index, now);
     }
   }
   return false;

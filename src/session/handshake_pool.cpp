@@ -43,12 +43,21 @@ uint8_t EndpointAccess::handshake_alloc(Ep& ep, bool initiator, uint8_t peer) no
     h.peer_cred = edhoc::PeerCredential{};
     reassembly_reset(h.reassembly);
     const ByteSpan work(h.work, sizeof(h.work));
+    // A role that is not compiled in gets no slot, so its engine never links.
     if (initiator) {
-      new (h.engine) edhoc::Initiator(work, engine_settings(ep.s_.settings));
-      h.step = HandshakeStep::kSendMessage1;
+      if constexpr (config::kInitiator) {
+        new (h.engine) edhoc::Initiator(work, engine_settings(ep.s_.settings));
+        h.step = HandshakeStep::kSendMessage1;
+      } else {
+        return kNoSlot;
+      }
     } else {
-      new (h.engine) edhoc::Responder(work, engine_settings(ep.s_.settings));
-      h.step = HandshakeStep::kReassemble1;
+      if constexpr (config::kResponder) {
+        new (h.engine) edhoc::Responder(work, engine_settings(ep.s_.settings));
+        h.step = HandshakeStep::kReassemble1;
+      } else {
+        return kNoSlot;
+      }
     }
     return i;
   }
@@ -59,9 +68,9 @@ void EndpointAccess::handshake_release(Ep& ep, uint8_t index) noexcept {
   HandshakeSlot& h = ep.s_.handshakes[index];
   if (h.step == HandshakeStep::kFree) return;
   if (h.initiator) {
-    initiator(h).~Initiator();
+    if constexpr (config::kInitiator) initiator(h).~Initiator();
   } else {
-    responder(h).~Responder();
+    if constexpr (config::kResponder) responder(h).~Responder();
   }
   // The engine wipes its secrets; the buffers around it held plaintext,
   // transcripts and flights.

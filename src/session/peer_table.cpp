@@ -58,6 +58,7 @@ uint8_t EndpointAccess::peer_alloc(Ep& ep, const LinkAddr& addr, bool initiator,
     p.addr_len = addr.len;
     for (size_t k = 0; k < addr.len; ++k) p.addr[k] = addr.bytes[k];
     p.silent_intervals = 0;
+    p.probe_rto = 0;
     p.ack_pending = false;
     p.ack_has_records = false;
     p.ack_bitmap = 0;

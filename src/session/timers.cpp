@@ -65,6 +65,7 @@ uint32_t backoff(uint32_t base, const RetransmitSettings& s) noexcept {
 void on_authenticated_rx(detail::PeerSlot& p, const Settings& s, uint32_t now) noexcept {
   p.last_auth_rx = now;
   p.silent_intervals = 0;
+  p.probe_rto = 0;
   if (s.keepalive_ms != 0) arm(p.timers, detail::TimerId::kKeepalive, now + s.keepalive_ms);
 }
 
@@ -73,12 +74,24 @@ LivenessAction on_keepalive_expired(detail::PeerSlot& p, const Settings& s, uint
     cancel(p.timers, detail::TimerId::kKeepalive);
     return LivenessAction::kNone;
   }
-  ++p.silent_intervals;
+  // Silence is measured from the last authenticated record, whole
+  // keepalive intervals of it.
+  const uint32_t silent = (now - p.last_auth_rx) / s.keepalive_ms;
+  p.silent_intervals = static_cast<uint8_t>(silent > 255 ? 255 : silent);
   if (p.silent_intervals >= s.dead_after) {
     cancel(p.timers, detail::TimerId::kKeepalive);
     return LivenessAction::kDead;
   }
-  arm(p.timers, detail::TimerId::kKeepalive, now + s.keepalive_ms);
+  // A keepalive or its ack can be lost: until something authenticated comes
+  // back, the keepalive is resent on the retransmission schedule, never
+  // more often than the handshake's own timer, so a lossy link is not taken
+  // for a dead peer.
+  p.probe_rto = p.probe_rto == 0 ? s.retransmit.initial_ms : backoff(p.probe_rto, s.retransmit);
+  uint32_t next = jittered(p.probe_rto, s.retransmit);
+  const uint32_t dead_at = p.last_auth_rx + static_cast<uint32_t>(s.dead_after) * s.keepalive_ms;
+  // ...but never past the moment the peer is due to be declared dead.
+  if (reached(now + next, dead_at)) next = dead_at - now;
+  arm(p.timers, detail::TimerId::kKeepalive, now + next);
   return LivenessAction::kSendKeepalive;
 }
 

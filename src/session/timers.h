@@ -39,11 +39,12 @@ uint32_t jittered(uint32_t base, const RetransmitSettings& s) noexcept;
 /// The base timeout after one expired: doubled, up to the cap.
 uint32_t backoff(uint32_t base, const RetransmitSettings& s) noexcept;
 
-// Liveness (BRIEF "Keep-alive"): any authenticated record from the peer
-// proves life and pushes the keepalive deadline an interval away; a
-// keepalive is sent only when an interval passed in silence, and after
-// `dead_after` silent intervals the peer is dead. A paused session cancels
-// the timer, so nothing here runs while it sleeps.
+// Liveness (BRIEF "Keep-alive"): any fresh authenticated record from the
+// peer proves life and pushes the keepalive deadline an interval away; a
+// keepalive is sent only when an interval passed in silence, resent on the
+// retransmission schedule until something authenticated comes back, and
+// after `dead_after` silent intervals the peer is dead. A paused session
+// cancels the timer, so nothing here runs while it sleeps.
 
 /// An authenticated record from the peer arrived.
 void on_authenticated_rx(detail::PeerSlot& p, const Settings& s, uint32_t now) noexcept;

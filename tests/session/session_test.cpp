@@ -326,6 +326,21 @@ TEST(Session, KeepaliveAndPeerDead) {
   EXPECT_EQ(client.ep.state(client.last(EventType::kPeerDead)->peer), PeerState::kFree);
 }
 
+// Keepalives and their acks are lost too: on a 30 % lossy link an idle but
+// live peer is not declared dead, because an unanswered keepalive is resent.
+TEST(Session, LossyIdleLinkIsNotTakenForADeadPeer) {
+  for (int seed = 0; seed < 10; ++seed) {
+    Channel ch;
+    ch.loss = 0.3;
+    Net net(static_cast<uint64_t>(seed) + 500, ch);
+    Node& client = net.add();
+    Node& server = net.add();
+    connect(net);
+    net.run(20 * 60 * 1000);  // 20 idle minutes
+    EXPECT_EQ(client.count(EventType::kPeerDead) + server.count(EventType::kPeerDead), 0u) << "seed " << seed;
+  }
+}
+
 TEST(Session, CloseWipesBothSides) {
   Net net(13);
   Node& client = net.add();
@@ -403,6 +418,34 @@ TEST(Session, EveryFlippedHandshakeFrameIsDropped) {
   EXPECT_GT(d.malformed + d.auth_fail + d.unknown_context + d.duplicate + c.malformed + c.auth_fail +
                 c.unknown_context + c.duplicate,
             0u);
+}
+
+// A repeated message_1 makes the responder resend its stored message_2, at
+// most once per half initial timeout however fast the repeats come; the
+// rest are counted as rate-limited.
+TEST(Session, RepeatedMessage1AnsweredAtRateLimit) {
+  Net net(17);
+  Node& client = net.add();
+  Node& server = net.add();
+  Bytes m1;
+  net.attacker = [&](InFlight& f) {
+    if (f.frame[0] == wire::kFrameMessage1 && m1.empty()) m1 = f.frame;
+    return (f.frame[0] & 0x07) != wire::kFrameMessage3;  // keep the server waiting for message_3
+  };
+  PeerHandle peer;
+  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
+  net.run(100);
+  ASSERT_FALSE(m1.empty());
+  const auto m2_sent = [&] { return server.ep.counters().frames_out[static_cast<size_t>(FrameClass::kMessage2)]; };
+  ASSERT_EQ(m2_sent(), 1u);
+  for (int i = 0; i < 100; ++i) {
+    server.ep.input(ConstByteSpan(m1.data(), m1.size()), net.addr(0), net.now());
+    net.advance(1);
+  }
+  EXPECT_LE(m2_sent(), 2u);
+  EXPECT_GE(server.ep.counters().drops.rate_limited, 98u);
+  EXPECT_EQ(server.ep.counters().drops.duplicate, 100u);
+  EXPECT_EQ(server.ep.counters().pk_operations, 3u);  // message_2 was computed once
 }
 
 // message_1 carries no authentication (until the key-knowledge MAC): a

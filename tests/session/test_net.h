@@ -124,6 +124,10 @@ class Net {
   uint32_t now() const { return now_; }
   Channel& channel() { return ch_; }
 
+  // Called around every input() and poll() the net makes (is_poll).
+  std::function<void()> before_call;
+  std::function<void(bool is_poll)> after_call;
+
   // Every frame sent, for tests that replay or inspect them.
   std::vector<InFlight> sent;
   // Returns false to drop the frame (the attacker ate it); may edit it.
@@ -145,7 +149,7 @@ class Net {
       bool worked = false;
       for (auto& n : nodes_) {
         if (n->ep.next_deadline(now_) == now_) {
-          (void)n->ep.poll(now_);
+          poll(*n);
           worked = true;
         }
       }
@@ -174,7 +178,7 @@ class Net {
       if (next > now_) now_ = next;
       if (now_ > end) return until();
       for (auto& n : nodes_) {
-        if (timers_reached(n->ep.next_deadline(now_))) (void)n->ep.poll(now_);
+        if (timers_reached(n->ep.next_deadline(now_))) poll(*n);
       }
     }
     ADD_FAILURE() << "run(): guard exhausted (busy loop)";
@@ -188,10 +192,18 @@ class Net {
 
   double uniform() { return std::uniform_real_distribution<double>(0, 1)(rng_); }
 
+  void poll(Node& n) {
+    if (before_call) before_call();
+    (void)n.ep.poll(now_);
+    if (after_call) after_call(true);
+  }
+
   void deliver(const InFlight& f) {
     if (f.to >= nodes_.size()) return;
     ++delivered;
+    if (before_call) before_call();
     nodes_[f.to]->ep.input(ConstByteSpan(f.frame.data(), f.frame.size()), addr(f.from), now_);
+    if (after_call) after_call(false);
   }
 
   void send_from(Node& n, const LinkAddr& to, ConstByteSpan frame) {

@@ -145,9 +145,9 @@ TEST(Radio, DuplicationDeliversTheSameBytesTwice) {
   const int dups = count(t, Outcome::kDuplicate);
   EXPECT_NEAR(static_cast<double>(dups) / n, 0.2, 0.03);
   // Every duplicate follows its original, with identical bytes.
-  std::vector<int> seen(n, 0);
+  std::vector<int> seen(static_cast<size_t>(n), 0);
   for (const RadioEvent& e : t.events) {
-    const int i = e.frame[0] << 8 | e.frame[1];
+    const size_t i = static_cast<size_t>(e.frame[0] << 8 | e.frame[1]);
     if (e.outcome == Outcome::kDelivered) ++seen[i];
     if (e.outcome == Outcome::kDuplicate) {
       EXPECT_EQ(seen[i], 1) << "duplicate before its original";

@@ -21,9 +21,12 @@ void check_failed(const char* expr, const char* file, int line) noexcept;
 void check_failed_error(const char* expr, hush::Error got, hush::Error want, const char* file, int line) noexcept;
 bool bytes_equal(const uint8_t* a, const uint8_t* b, size_t n) noexcept;
 
-/// The cases of this image (tests.cpp).
+/// The cases of this image: crypto and EDHOC (tests.cpp), then tunnels
+/// between two session endpoints (tunnel_test.cpp).
 extern const TestCase kTests[];
 extern const size_t kTestCount;
+extern const TestCase kTunnelTests[];
+extern const size_t kTunnelTestCount;
 
 }  // namespace hush::m33
 

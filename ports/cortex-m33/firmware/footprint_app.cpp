@@ -11,6 +11,12 @@
 //   role configs: the role's EDHOC engine, credentials, EDHOC error
 //                 messages, the security context from EDHOC, records.
 //   full:         everything above for both roles, plus PSK contexts.
+//   session configs (HUSH_M33_FOOTPRINT_SESSION, e.g. client-m3-s0): a
+//                 device that uses the session layer, as a tunnel client
+//                 does: its credential, then only the Endpoint's entry
+//                 points (begin, connect, send, close, input, poll,
+//                 next_deadline, max_payload); EDHOC and records are
+//                 reached through them.
 
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +29,13 @@
 #include "hush/security_context.h"
 #include "platform.h"
 
+#ifndef HUSH_M33_FOOTPRINT_SESSION
+#define HUSH_M33_FOOTPRINT_SESSION 0
+#endif
+#if HUSH_M33_FOOTPRINT_SESSION
+#include "hush/session.h"
+#endif
+
 namespace {
 
 using namespace hush;
@@ -33,9 +46,6 @@ using record::SecurityContext;
 using record::Side;
 
 // The application owns every state object; hush has no static RAM of its own.
-edhoc::InitiatorBuffer<> initiator;
-edhoc::ResponderBuffer<> responder;
-SecurityContext context;
 credential::Ccs own;
 uint8_t key[crypto::kScalarLen];
 uint8_t radio[config::kMaxMessageLen];
@@ -48,6 +58,11 @@ volatile size_t radio_len;
 ConstByteSpan rx() {
   return ConstByteSpan(radio, radio_len);
 }
+
+#if !HUSH_M33_FOOTPRINT_SESSION
+edhoc::InitiatorBuffer<> initiator;
+edhoc::ResponderBuffer<> responder;
+SecurityContext context;
 
 Error derive_context(edhoc::detail::Handshake& hs, Side side) {
   uint8_t secret[16], salt[8];
@@ -162,6 +177,58 @@ Error run_psk() {
   HUSH_TRY(context.restore_sequence(radio[2]));
   return exchange_records();
 }
+#endif
+
+#if HUSH_M33_FOOTPRINT_SESSION
+// The tunnel client: one endpoint, allocated statically by the application,
+// pumped from the radio driver and the main loop.
+session::Endpoint endpoint;
+volatile uint32_t clock_ms;
+
+session::TxResult radio_transmit(void*, const session::LinkAddr&, ConstByteSpan frame) {
+  for (size_t i = 0; i < frame.size() && i < sizeof(radio); ++i) radio[i] = frame[i];
+  radio_len = frame.size();
+  return radio[0] != 0 ? session::TxResult::kSent : session::TxResult::kBusy;
+}
+
+void on_event(void*, const session::Event& ev) {
+  if (ev.type == session::EventType::kData) {
+    for (size_t i = 0; i < ev.data.size() && i < sizeof(payload); ++i) payload[i] = ev.data[i];
+  }
+}
+
+bool lookup(void*, const edhoc::IdCredView& id, edhoc::PeerCredential& out) {
+  out = edhoc::PeerCredential{rx(), rx()};
+  return id.is_kid;
+}
+
+Error run_session() {
+  session::Platform pf;
+  pf.transmit = radio_transmit;
+  pf.event = on_event;
+  pf.lookup = lookup;
+  session::Settings settings;
+  settings.method = static_cast<edhoc::Method>(radio[0] & 3);
+  settings.suite = radio[1];
+  settings.accept_incoming = config::kResponder;
+  HUSH_TRY(endpoint.begin(
+      pf, edhoc::LocalCredential{own.cred_view(), own.id_cred_view(), crypto::PrivateKey::from_raw(key)}, settings));
+  const session::LinkAddr server = session::LinkAddr::from_bytes(rx().first(2));
+  session::PeerHandle peer;
+  HUSH_TRY(endpoint.connect(server, peer, clock_ms));
+  uint16_t message = 0;
+  HUSH_TRY(endpoint.send(peer, ConstByteSpan(payload, endpoint.max_payload(peer)), session::kSendConfirmed, message,
+                         clock_ms));
+  // The main loop: frames from the radio, then timers and pending work.
+  while (endpoint.state(peer) != session::PeerState::kFree) {
+    if (radio_len != 0) endpoint.input(rx(), server, clock_ms);
+    while (endpoint.poll(clock_ms) == Error::kNeedMore) {
+    }
+    if (endpoint.next_deadline(clock_ms) == UINT32_MAX) break;
+  }
+  return endpoint.close(peer, clock_ms);
+}
+#endif
 
 }  // namespace
 
@@ -175,6 +242,9 @@ int main() {
   if (!ok(own.build(rx().first(4), rx().first(1), type, ConstByteSpan(pub, pub_len)))) return 1;
 
   int failures = 0;
+#if HUSH_M33_FOOTPRINT_SESSION
+  if (!ok(run_session())) ++failures;
+#else
   edhoc::PeerError err;
   if (edhoc::looks_like_error(rx()) && !ok(edhoc::parse_error(rx(), err))) ++failures;
   if constexpr (config::kInitiator) {
@@ -186,5 +256,6 @@ int main() {
   if constexpr (config::kInitiator && config::kResponder) {
     if (!ok(run_psk())) ++failures;
   }
+#endif
   return failures;
 }

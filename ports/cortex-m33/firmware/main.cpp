@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The QEMU test image: runs every case in kTests, prints one line per case
-// and `N passed, N failed` over semihosting; the exit status is 0 only if
-// every case passed.
+// The QEMU test image: runs every case in kTests and kTunnelTests, prints
+// one line per case and `N passed, N failed` over semihosting; the exit
+// status is 0 only if every case passed.
 
 #include "check.h"
 #include "platform.h"
@@ -52,16 +52,22 @@ int main() {
   }
   uint32_t passed = 0;
   uint32_t failed = 0;
-  for (size_t i = 0; i < kTestCount; ++i) {
-    current_failed = false;
-    kTests[i].fn();
-    write(current_failed ? "[FAIL] " : "[ OK ] ");
-    write(kTests[i].name);
-    write("\n");
-    if (current_failed) {
-      ++failed;
-    } else {
-      ++passed;
+  const struct {
+    const TestCase* cases;
+    size_t count;
+  } groups[] = {{kTests, kTestCount}, {kTunnelTests, kTunnelTestCount}};
+  for (const auto& g : groups) {
+    for (size_t i = 0; i < g.count; ++i) {
+      current_failed = false;
+      g.cases[i].fn();
+      write(current_failed ? "[FAIL] " : "[ OK ] ");
+      write(g.cases[i].name);
+      write("\n");
+      if (current_failed) {
+        ++failed;
+      } else {
+        ++passed;
+      }
     }
   }
   // The whole image: harness, hush, the crypto port and mbed TLS.

@@ -9,6 +9,7 @@
 #include "hush/edhoc.h"
 #include "hush/replay_window.h"
 #include "hush/security_context.h"
+#include "hush/session.h"
 
 #define HUSH_SIZEOF(name, ...)                                        \
   extern "C" {                                                        \
@@ -22,3 +23,9 @@ HUSH_SIZEOF(edhoc_ResponderBuffer__, hush::edhoc::ResponderBuffer<>)
 HUSH_SIZEOF(record_SecurityContext, hush::record::SecurityContext)
 HUSH_SIZEOF(credential_Ccs, hush::credential::Ccs)
 HUSH_SIZEOF(crypto_Sha256, hush::crypto::Sha256)
+// The session layer: an established session is its PeerSlot
+// (session::kSessionSize); a handshake in progress also holds a
+// HandshakeSlot (kHandshakeSlotSize); the whole Endpoint is kEndpointSize.
+HUSH_SIZEOF(session_Endpoint, hush::session::Endpoint)
+HUSH_SIZEOF(session_detail_PeerSlot, hush::session::detail::PeerSlot)
+HUSH_SIZEOF(session_detail_HandshakeSlot, hush::session::detail::HandshakeSlot)
