@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <ctime>
 
 #include "hush-sim/dtls_scenarios.h"
 
@@ -96,6 +97,12 @@ INSTANTIATE_TEST_SUITE_P(Suites, DtlsBaseline,
                          [](const ::testing::TestParamInfo<Case>& i) {
                            return std::string(i.param.suite == DtlsSuite::kPsk ? "Psk" : "Ecdsa");
                          });
+
+TEST(DtlsBaselineClock, MbedTlsReadsAFixedDate) {
+  // Linked with -Wl,--wrap=time: the Hello randoms, cookies and hence the
+  // ECDSA signatures (and their DER length) do not depend on the wall clock.
+  EXPECT_EQ(std::time(nullptr), static_cast<std::time_t>(1767225600));
+}
 
 TEST(DtlsBaselineMtu, RefusalIsReportedInsteadOfNumbers) {
   // mbed TLS never fragments a ClientHello: with a cookie it is 135 bytes for ECDHE-ECDSA.

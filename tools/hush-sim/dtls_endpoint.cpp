@@ -12,9 +12,20 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 
 #include "radio.h"
+
+// mbed TLS's TLS and X.509 layers read the wall clock (the first 4 bytes of
+// the Hello randoms, the cookie's timestamp, certificate validity). They are
+// linked with -Wl,--wrap=time so that they read this fixed date instead:
+// ECDSA signs those bytes, and a run must not depend on when it ran.
+extern "C" time_t __wrap_time(time_t* t) {
+  const time_t fixed = 1767225600;  // 2026-01-01T00:00:00Z
+  if (t) *t = fixed;
+  return fixed;
+}
 
 namespace hush::sim {
 

@@ -756,6 +756,8 @@ void print_side_by_side(const Report& h, const DtlsReport& d, std::ostream& out)
     char hs[32], ds[32], rs[32];
     std::snprintf(hs, sizeof(hs), f, hv);
     std::snprintf(ds, sizeof(ds), f, dv);
+    if (hv < 0) std::snprintf(hs, sizeof(hs), "-");
+    if (dv < 0) std::snprintf(ds, sizeof(ds), "-");
     if (dv == 0 || hv < 0 || dv < 0) {
       std::snprintf(rs, sizeof(rs), "-");
     } else {
