@@ -95,6 +95,25 @@ TEST(Scenario, TrafficSurvivesDuplicationReorderingAndBursts) {
   }
 }
 
+// Session-layer bug found by hush-sim (reported, not fixed here): a
+// confirmed record whose every copy was lost until the receiver's replay
+// window moved more than 32 records past it is finally dropped as too_old,
+// and then acknowledged (src/session/record_flow.cpp treats kTooOld like
+// kReplay), so the sender gets kDelivered for a payload the receiving
+// application never got: payload #3 (client message 3) in this run.
+// Enable once the session layer stops acknowledging too-old records.
+TEST(Scenario, DISABLED_TooOldConfirmedRecordIsNeverReportedDelivered) {
+  Options o = opts("traffic");
+  o.seed = 52;
+  o.loss = 0.3;
+  o.burst.enabled = true;  // --burst 0.05,0.3,0.9
+  o.burst.p_good_to_bad = 0.05;
+  o.burst.p_bad_to_good = 0.3;
+  o.burst.loss_bad = 0.9;
+  const Report r = run_scenario(o);
+  EXPECT_EQ(r.records.confirmed_received, r.records.confirmed_delivered) << problems(r);
+}
+
 TEST(Scenario, LossSweepAt30PercentSucceeds99PercentOver1000Seeds) {
   Options o = opts("loss-sweep");
   o.loss = 0.3;

@@ -85,6 +85,19 @@ class App {
     r.would_block = would_block_;
   }
 
+  /// Payloads whose sender was told "delivered" although the receiving
+  /// application never got them: each one is a session-layer bug.
+  std::vector<std::string> acked_not_received() const {
+    std::vector<std::string> out;
+    for (const auto& [id, p] : payloads_) {
+      if (p.confirmed && p.delivered && p.received == 0) {
+        out.push_back("payload #" + std::to_string(id) + " from " + w_.device(p.from).name + " (message " +
+                      std::to_string(p.message) + ") acknowledged but never received");
+      }
+    }
+    return out;
+  }
+
   int first_data_depth(int server) const {
     auto it = first_data_depth_.find(server);
     return it == first_data_depth_.end() ? -1 : it->second;
@@ -254,6 +267,7 @@ void collect(const World& w, const App& app, Report& r) {
   r.timeline_truncated = w.timeline_truncated();
   r.anomalies = w.anomalies();
   r.problems.insert(r.problems.end(), app.problems().begin(), app.problems().end());
+  for (const std::string& p : app.acked_not_received()) r.problems.push_back(p);
   r.deterministic_crypto = crypto_rng_seeded();
 }
 
