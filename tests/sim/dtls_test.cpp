@@ -98,6 +98,31 @@ INSTANTIATE_TEST_SUITE_P(Suites, DtlsBaseline,
                            return std::string(i.param.suite == DtlsSuite::kPsk ? "Psk" : "Ecdsa");
                          });
 
+TEST(DtlsBaselineSleepy, ClientResumesItsSessionAfterRamOff) {
+  for (DtlsSuite suite : {DtlsSuite::kPsk, DtlsSuite::kEcdsa}) {
+    const DtlsReport d = run_dtls_scenario(opts("sleepy", 0.0, 255), suite);
+    EXPECT_TRUE(d.r.ok) << (d.r.problems.empty() ? "" : d.r.problems.front());
+    EXPECT_GT(d.saved_session_bytes, 0u);
+    EXPECT_TRUE(d.resumed);
+    // Abbreviated: ClientHello, HelloVerifyRequest, ClientHello, ServerHello+CCS+Finished, CCS+Finished.
+    EXPECT_GE(d.resumption.frames, 4u);
+    // Fewer flights than the full handshake; with PSK not fewer bytes (the
+    // 32-byte session id rides in both ClientHellos and the ServerHello).
+    EXPECT_LT(d.resumption.frames, d.r.handshake.frames - d.resumption.frames);
+    if (suite == DtlsSuite::kEcdsa) {
+      EXPECT_LT(d.resumption.bytes_on_air, d.r.handshake.bytes_on_air - d.resumption.bytes_on_air);
+    }
+    expect_all_counted(d);
+  }
+}
+
+TEST(DtlsBaselineSleepy, ResumptionDoesNotFitA127ByteMtu) {
+  // The resuming ClientHello carries the 32-byte session id and the cookie: 153 bytes, never fragmented.
+  const DtlsReport d = run_dtls_scenario(opts("sleepy", 0.0, 127), DtlsSuite::kPsk);
+  EXPECT_TRUE(d.refused);
+  EXPECT_NE(d.refused_reason.find("ClientHello"), std::string::npos) << d.refused_reason;
+}
+
 TEST(DtlsBaselineClock, MbedTlsReadsAFixedDate) {
   // Linked with -Wl,--wrap=time: the Hello randoms, cookies and hence the
   // ECDSA signatures (and their DER length) do not depend on the wall clock.

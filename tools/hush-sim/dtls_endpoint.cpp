@@ -360,7 +360,10 @@ void DtlsEndpoint::poll() {
       }
       sent_units_.clear();
       sent_units_.insert(last_units_.begin(), last_units_.end());
-      reset_server();
+      // mbed TLS has reset the context itself, keeping the ClientHello
+      // with the cookie; a full mbedtls_ssl_session_reset() would lose it.
+      ++counters_.resets;
+      state_ = DtlsState::kHandshaking;
       continue;
     }
     last_error_ = ret;

@@ -290,6 +290,8 @@ class DtlsApp {
   }
 
   bool connected(int dev) const { return connected_at_[dev] != kNever; }
+  /// The device lost its endpoint (RAM off).
+  void forget(int dev) { connected_at_[dev] = kNever; }
   bool both_connected() const { return connected(0) && connected(1); }
   SimTime connected_at(int dev) const { return connected_at_[dev]; }
 
@@ -502,6 +504,61 @@ DtlsReport run_pair(const Options& o, DtlsSuite suite, const std::string& name, 
   return d;
 }
 
+// sleepy: connect and send a reading; the client's RAM goes off for a
+// minute (its endpoint is destroyed; the session, saved with
+// mbedtls_ssl_session_save, survives as in flash); it wakes, resumes the
+// session (abbreviated handshake) and sends a reading. The server stays up.
+DtlsReport run_sleepy(const Options& o, DtlsSuite suite) {
+  DtlsReport d;
+  d.suite = suite;
+  d.settings = dtls_settings(o, suite);
+  Report& r = d.r;
+  r.scenario = "sleepy";
+  r.options = o;
+  DtlsCredentials creds(suite, o.seed);
+  d.certificate_bytes[0] = creds.certificate_bytes(false);
+  d.certificate_bytes[1] = creds.certificate_bytes(true);
+  DtlsWorld w(radio_config(o, o.loss.value_or(0.0), o.seed), d.settings, creds, o.seed, o.timeline);
+  DtlsApp app(w);
+  int delivered = 0;
+  app.on_data = [&](int dev, const std::string&) { delivered += dev == 1; };
+  w.ep(1).start();
+  w.ep(0).start();
+  app.send(0, reading("temp", 0));
+  w.run(120 * kSec, [&]() { return w.ep(0).state() == DtlsState::kFailed || delivered > 0; });
+  if (delivered == 0) r.problems.push_back("first handshake or reading failed: " + failure_of(w));
+  const std::vector<uint8_t> saved = w.ep(0).save_session();
+  d.saved_session_bytes = saved.size();
+  if (saved.empty()) r.problems.push_back("mbedtls_ssl_session_save gave nothing");
+  const SimTime first_at = app.connected_at(0);
+  r.handshake.ms_to_connect = static_cast<double>(std::max(first_at, app.connected_at(1))) / 1000.0;
+  r.handshake.round_trips = w.handshake_depth() / 2.0;
+  const DtlsCounters c0 = w.counters(0), s0 = w.counters(1);
+  const SimTime wake = w.now() + 60 * kSec;
+  w.make_endpoint(0);  // RAM off
+  app.forget(0);
+  w.at(wake, [&]() {
+    w.ep(0).start(saved);
+    app.send(0, reading("temp", 1));
+  });
+  w.run(wake + 120 * kSec, [&]() { return w.ep(0).state() == DtlsState::kFailed || delivered > 1; });
+  const DtlsCounters c1 = w.counters(0), s1 = w.counters(1);
+  d.resumed = w.ep(0).resumed() && w.ep(0).state() == DtlsState::kConnected;
+  d.resumption.frames =
+      c1.handshake_datagrams - c0.handshake_datagrams + s1.handshake_datagrams - s0.handshake_datagrams;
+  d.resumption.bytes_on_air = c1.handshake_bytes - c0.handshake_bytes + s1.handshake_bytes - s0.handshake_bytes;
+  if (app.both_connected()) {
+    d.resumption.ms_to_connect =
+        static_cast<double>(std::max(app.connected_at(0), app.connected_at(1)) - wake) / 1000.0;
+  }
+  if (delivered < 2) r.problems.push_back("the reading after the pause did not arrive: " + failure_of(w));
+  collect(w, app, d);
+  r.clients = 1;
+  r.clients_connected = app.both_connected();
+  r.ok = r.problems.empty() && !d.refused;
+  return d;
+}
+
 // One row of the loss sweep, with the seeds hush's sweep uses for that row.
 SweepRow sweep_row(const Options& o, DtlsSuite suite, double loss, size_t row, DtlsReport* sample) {
   SweepRow s;
@@ -625,7 +682,8 @@ uint64_t total_bytes(const Report& r) {
 }  // namespace
 
 bool dtls_supports(const std::string& scenario) {
-  return scenario == "connect" || scenario == "traffic" || scenario == "loss-sweep" || scenario == "demo";
+  return scenario == "connect" || scenario == "traffic" || scenario == "loss-sweep" || scenario == "demo" ||
+         scenario == "sleepy";
 }
 
 DtlsReport run_dtls_scenario(const Options& o, DtlsSuite suite) {
@@ -639,6 +697,8 @@ DtlsReport run_dtls_scenario(const Options& o, DtlsSuite suite) {
     d = run_pair(o, suite, "traffic", 0.1, o.readings ? o.readings : 24, true);
   } else if (o.scenario == "loss-sweep") {
     d = run_sweep(o, suite);
+  } else if (o.scenario == "sleepy") {
+    d = run_sleepy(o, suite);
   } else {
     throw std::invalid_argument("--baseline does not support scenario '" + o.scenario + "' yet");
   }
@@ -668,6 +728,12 @@ nlohmann::json dtls_json(const DtlsReport& d) {
       {"datagrams_sent", d.datagrams_sent},
       {"record_expansion_mbedtls", d.record_expansion < 0 ? json(nullptr) : json(d.record_expansion)},
       {"transport", "DTLS records directly in radio frames (no IP or UDP headers)"},
+      {"resumption",
+       {{"resumed", d.resumed},
+        {"frames", d.resumption.frames},
+        {"bytes_on_air", d.resumption.bytes_on_air},
+        {"ms_to_connect", d.resumption.ms_to_connect < 0 ? json(nullptr) : json(d.resumption.ms_to_connect)},
+        {"saved_session_bytes", d.saved_session_bytes}}},
       {"refused", d.refused},
       {"refused_reason", d.refused ? json(d.refused_reason) : json(nullptr)},
   };

@@ -33,6 +33,10 @@ struct DtlsReport {
   uint64_t record_overhead_min = 0;      ///< smallest record bytes - payload seen (CBC padding varies)
   uint64_t datagrams_sent = 0;           ///< datagrams mbed TLS handed to the bio (both devices)
   bool resumed = false;                  ///< sleepy: the client resumed with an abbreviated handshake
+  /// sleepy: the handshake after the pause (the client's RAM was off; it kept
+  /// the session from mbedtls_ssl_session_save, as a device keeps it in flash).
+  HandshakeFigures resumption{};
+  size_t saved_session_bytes = 0;
 };
 
 /// The scenarios the baseline supports.
