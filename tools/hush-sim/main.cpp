@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "dtls_scenarios.h"
 #include "report.h"
 #include "scenarios.h"
 
@@ -29,6 +30,8 @@ int usage(const char* why = nullptr) {
                "                [--loss P] [--burst P_GB,P_BG,LOSS_BAD] [--duplicate P] [--reorder P] [--collisions]\n"
                "                [--seed N] [--seeds N] [--sweep-step S] [--jobs N] [--clients N] [--readings N]\n"
                "                [--profile %s] [--pk-ms MS] [--no-timeline]\n"
+               "                [--baseline dtls12-psk|dtls12-ecdsa]  [--baseline-mtu 32-1024]\n"
+               "                (mbed TLS DTLS 1.2 side by side; ecdsa: hush method 0)\n"
                "defaults: scenario demo (10%% loss); connect 0%%, traffic 10%%, many 5%% loss unless --loss;\n"
                "loss-sweep runs loss 0..0.5 (or only --loss) with --seeds seeds per row (1000).\n",
                names.c_str(), hush::session::kMaxFrame, profiles.c_str());
@@ -47,6 +50,8 @@ double number(const char* s, const char* flag) {
 int main(int argc, char** argv) {
   Options o;
   bool as_json = false;
+  std::string baseline;
+  int baseline_mtu = 0;
   try {
     for (int i = 1; i < argc; ++i) {
       const std::string a = argv[i];
@@ -98,6 +103,10 @@ int main(int argc, char** argv) {
         o.profile = value();
       } else if (a == "--pk-ms") {
         o.pk_ms = number(value(), "--pk-ms");
+      } else if (a == "--baseline") {
+        baseline = value();
+      } else if (a == "--baseline-mtu") {
+        baseline_mtu = static_cast<int>(number(value(), "--baseline-mtu"));
       } else if (a == "--no-timeline") {
         o.timeline = false;
       } else if (a == "--help" || a == "-h") {
@@ -107,6 +116,7 @@ int main(int argc, char** argv) {
       }
     }
     if (as_json) o.timeline = false;
+    if (!baseline.empty()) return run_with_baseline(o, baseline, baseline_mtu, as_json, std::cout);
     const Report r = run_scenario(o);
     if (as_json) {
       std::cout << to_json(r).dump() << "\n";
