@@ -28,6 +28,10 @@ struct DtlsReport {
   session::RetransmitSettings hush_retransmit{};  ///< what hush ran with, for the record
   bool refused = false;                           ///< mbed TLS would not run with these settings (e.g. the MTU)
   std::string refused_reason;
+  /// When mbed TLS refused hush's MTU and none was given: the MTU it was
+  /// refused at, and why (the run then used the smallest MTU it accepts).
+  int mtu_raised_from = 0;
+  std::string mtu_raised_reason;
   size_t certificate_bytes[2] = {0, 0};  ///< client, server (DER)
   int record_expansion = -1;             ///< mbedtls_ssl_get_record_expansion() once connected
   uint64_t record_overhead_min = 0;      ///< smallest record bytes - payload seen (CBC padding varies)
