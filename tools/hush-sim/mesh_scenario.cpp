@@ -415,12 +415,17 @@ class HushMesh {
     if (d <= o_.nodes) return "node" + std::to_string(d);
     return "ctrl/p" + std::to_string(d - o_.nodes);
   }
-  bool excerpt_on() const {
-    return o_.timeline && r_.timeline.size() < 400 &&
-           (now_ < excerpt_until_[0] || now_ < excerpt_until_[1] || now_ < excerpt_until_[2]);
-  }
+  // The excerpt: up to 24 lines from each of three moments (the first
+  // command, the first reboot, an attack after the first hour).
   void note(const std::string& who, const std::string& what) {
-    if (excerpt_on()) r_.timeline.push_back(MeshTimelineEntry{now_, who, what});
+    if (!o_.timeline) return;
+    for (int k = 0; k < 3; ++k) {
+      if (now_ < excerpt_until_[k] && excerpt_lines_[k] < 24) {
+        ++excerpt_lines_[k];
+        r_.timeline.push_back(MeshTimelineEntry{now_, who, what});
+        return;
+      }
+    }
   }
 
   // The identity of the (key, nonce) a record was sealed with, from its header.
@@ -837,6 +842,7 @@ class HushMesh {
   Traffic purpose_ = Traffic::kFreshness;
   int command_ = -1;
   SimTime excerpt_until_[3] = {0, 0, 0};
+  int excerpt_lines_[3] = {0, 0, 0};
 };
 
 // ---------------------------------------------------------------------------
