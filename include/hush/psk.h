@@ -164,6 +164,16 @@ class Node {
   /// once, and drops the other copies as duplicates.
   Error repeat_last(uint32_t now) noexcept;
 
+  /// Asks a group sender (or a pairwise peer) for proof of freshness now,
+  /// before any of its records arrives: a node that lost its replay state
+  /// in a reboot calls these at boot, so that under kStrict the first
+  /// command after the reboot is not the one sacrificed to the challenge.
+  /// kOk: the Echo request left. kInvalidState: already proven, or
+  /// challenged less than challenge_interval_ms ago (the same rate limit as
+  /// challenges triggered by records). kBufferTooSmall: the radio was busy.
+  Error challenge_group(uint8_t sender, uint32_t now) noexcept;
+  Error challenge_pairwise(uint8_t handle, uint32_t now) noexcept;
+
   /// Sends an authenticated kEpoch command under the current group key, then
   /// moves to `epoch` itself (the old keys stay for grace_ms).
   Error command_epoch(uint32_t epoch, uint32_t now) noexcept;

@@ -391,6 +391,26 @@ Error Node::repeat_last(uint32_t /*now*/) noexcept {
   return NodeAccess::transmit(*this, last_frame()) ? Error::kOk : Error::kBufferTooSmall;
 }
 
+Error Node::challenge_group(uint8_t sender, uint32_t now) noexcept {
+  if (!group_.ready()) return Error::kInvalidState;
+  uint8_t msg[wire::kGroupEchoMessageLen];
+  size_t len = 0;
+  HUSH_TRY(group_.make_challenge(sender, now, settings_.challenge_interval_ms, ByteSpan(msg), len));
+  HUSH_TRY(NodeAccess::seal_group(*this, ConstByteSpan(msg, len), true, false));
+  ++counters_.challenges_sent;
+  return Error::kOk;
+}
+
+Error Node::challenge_pairwise(uint8_t handle, uint32_t now) noexcept {
+  if (handle >= kMaxPairwise || !pairs_[handle].used) return Error::kInvalidArgument;
+  if (pairwise_freshness(handle) == group::Freshness::kFresh) return Error::kInvalidState;
+  const detail::PairwiseSlot& s = pairs_[handle];
+  if (s.challenged && now - s.challenged_at < settings_.challenge_interval_ms) return Error::kInvalidState;
+  const uint32_t before = counters_.challenges_sent;
+  NodeAccess::challenge_pairwise(*this, handle, now);
+  return counters_.challenges_sent != before ? Error::kOk : Error::kBufferTooSmall;
+}
+
 Error Node::command_epoch(uint32_t epoch, uint32_t now) noexcept {
   if (!group_.ready()) return Error::kInvalidState;
   if (epoch <= group_.epoch()) return Error::kInvalidArgument;

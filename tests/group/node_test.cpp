@@ -369,5 +369,66 @@ TEST(PskPairwise, RekeyKeepsOldKeyForGrace) {
   EXPECT_EQ(p.b.count(EventType::kGraceEnded), 1u);
 }
 
+// --- proving freshness before the first command (issue 10 item 9) ---------
+
+// Under kStrict, a rebooted node that waits for a record to trigger its
+// challenge loses that record for good, even when the controller repeats it
+// through the wake window: the first copy starts the Echo exchange, and the
+// proof makes the answer's number the window's edge, so the other copies
+// (older) are refused. This is what the mesh scenario of hush-sim ran into.
+TEST(PskNode, StrictRebootLosesTheFirstRepeatedCommandWithoutAnEarlyChallenge) {
+  Device ctrl(1), node(2);
+  ASSERT_EQ(ctrl.node.send_group(span(hex("00")), 0), Error::kOk);
+  pump(ctrl, node);
+  node.boot();  // replay state lost
+  ASSERT_EQ(ctrl.node.send_group(span(hex("c0010203")), 100), Error::kOk);
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(ctrl.node.repeat_last(100), Error::kOk);
+  pump(ctrl, node, 100);
+  EXPECT_EQ(node.count(EventType::kFresh), 1u);
+  EXPECT_TRUE(node.data.empty());
+}
+
+// challenge_group() / challenge_pairwise() prove the controller at boot, so
+// the next command (and only one copy of it) is consumed.
+TEST(PskNode, EarlyChallengeAtBootKeepsTheNextCommand) {
+  Device ctrl(1), node(2);
+  ASSERT_EQ(ctrl.node.send_group(span(hex("00")), 0), Error::kOk);
+  pump(ctrl, node);
+  node.boot();
+  ASSERT_EQ(node.node.challenge_group(1, 100), Error::kOk);
+  EXPECT_EQ(node.node.challenge_group(1, 101), Error::kInvalidState);  // rate-limited
+  pump(ctrl, node, 100);
+  EXPECT_EQ(node.count(EventType::kFresh), 1u);
+  EXPECT_EQ(node.node.challenge_group(1, 500), Error::kInvalidState);  // proven
+  ASSERT_EQ(ctrl.node.send_group(span(hex("c0010203")), 600), Error::kOk);
+  const Bytes recorded = ctrl.sent.back();
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(ctrl.node.repeat_last(600), Error::kOk);
+  pump(ctrl, node, 600);
+  ASSERT_EQ(node.data.size(), 1u);
+  EXPECT_EQ(node.data[0], hex("c0010203"));
+  node.node.input(span(recorded), 700);
+  EXPECT_EQ(node.data.size(), 1u);
+}
+
+TEST(PskPairwise, EarlyChallengeAtBootKeepsTheNextCommand) {
+  PairwisePair p;
+  ASSERT_EQ(p.a.node.send_pairwise(p.ha, span(hex("01")), 0), Error::kOk);
+  pump(p.a, p.b);
+  p.b.boot();
+  p.add(p.b, false, false, p.hb);
+  ASSERT_EQ(p.b.node.pairwise_freshness(p.hb), group::Freshness::kUnknown);
+  ASSERT_EQ(p.b.node.challenge_pairwise(p.hb, 100), Error::kOk);
+  EXPECT_EQ(p.b.node.challenge_pairwise(p.hb, 101), Error::kInvalidState);
+  pump(p.a, p.b, 100);
+  EXPECT_EQ(p.b.node.pairwise_freshness(p.hb), group::Freshness::kFresh);
+  EXPECT_EQ(p.b.node.challenge_pairwise(p.hb, 500), Error::kInvalidState);
+  ASSERT_EQ(p.a.node.send_pairwise(p.ha, span(hex("c0020304")), 600), Error::kOk);
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(p.a.node.repeat_last(600), Error::kOk);
+  pump(p.a, p.b, 600);
+  ASSERT_EQ(p.b.data.size(), 1u);
+  EXPECT_EQ(p.b.data[0], hex("c0020304"));
+  EXPECT_EQ(p.b.node.challenge_pairwise(7, 600), Error::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace hush::psk

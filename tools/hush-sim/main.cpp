@@ -11,6 +11,7 @@
 #include <string>
 
 #include "dtls_scenarios.h"
+#include "mesh_scenario.h"
 #include "report.h"
 #include "scenarios.h"
 
@@ -22,6 +23,7 @@ int usage(const char* why = nullptr) {
   if (why) std::fprintf(stderr, "hush-sim: %s\n", why);
   std::string names;
   for (const std::string& s : scenario_names()) names += (names.empty() ? "" : "|") + s;
+  names += "|mesh";
   std::string profiles;
   for (const RadioProfile& p : radio_profiles()) profiles += (profiles.empty() ? "" : "|") + p.name;
   std::fprintf(stderr,
@@ -33,7 +35,9 @@ int usage(const char* why = nullptr) {
                "                [--baseline dtls12-psk|dtls12-ecdsa]  [--baseline-mtu 32-1024]\n"
                "                (mbed TLS DTLS 1.2 side by side; ecdsa: hush method 0)\n"
                "defaults: scenario demo (10%% loss); connect 0%%, traffic 10%%, many 5%% loss unless --loss;\n"
-               "loss-sweep runs loss 0..0.5 (or only --loss) with --seeds seeds per row (1000).\n",
+               "loss-sweep runs loss 0..0.5 (or only --loss) with --seeds seeds per row (1000).\n"
+               "mesh: [--nodes N (20)] [--hours H (24)] [--repeats R (5)] [--loss P (0.05)] [--seed N]: a controller\n"
+               "and N sleepy nodes with a group key, an attacker, and the same traffic over DTLS 1.2 PSK-CCM_8.\n",
                names.c_str(), hush::session::kMaxFrame, profiles.c_str());
   return 2;
 }
@@ -52,6 +56,7 @@ int main(int argc, char** argv) {
   bool as_json = false;
   std::string baseline;
   int baseline_mtu = 0;
+  MeshOptions mesh;
   try {
     for (int i = 1; i < argc; ++i) {
       const std::string a = argv[i];
@@ -107,6 +112,12 @@ int main(int argc, char** argv) {
         baseline = value();
       } else if (a == "--baseline-mtu") {
         baseline_mtu = static_cast<int>(number(value(), "--baseline-mtu"));
+      } else if (a == "--nodes") {
+        mesh.nodes = static_cast<int>(number(value(), "--nodes"));
+      } else if (a == "--hours") {
+        mesh.hours = number(value(), "--hours");
+      } else if (a == "--repeats") {
+        mesh.repeats = static_cast<int>(number(value(), "--repeats"));
       } else if (a == "--no-timeline") {
         o.timeline = false;
       } else if (a == "--help" || a == "-h") {
@@ -116,6 +127,19 @@ int main(int argc, char** argv) {
       }
     }
     if (as_json) o.timeline = false;
+    if (o.scenario == "mesh") {
+      mesh.seed = o.seed;
+      mesh.profile = o.profile;
+      if (o.loss) mesh.loss = *o.loss;
+      mesh.timeline = o.timeline;
+      const MeshReport r = run_mesh(mesh);
+      if (as_json) {
+        std::cout << mesh_json(r).dump() << "\n";
+      } else {
+        print_mesh(r, std::cout);
+      }
+      return r.ok ? 0 : 1;
+    }
     if (!baseline.empty()) return run_with_baseline(o, baseline, baseline_mtu, as_json, std::cout);
     const Report r = run_scenario(o);
     if (as_json) {
