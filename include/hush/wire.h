@@ -168,6 +168,10 @@ enum class RecordControl : uint8_t {
   /// No payload, sealed with the new keys: nothing of the sender's needs
   /// its old keys any more; the receiver wipes them.
   kRekeyRetire = 0x08,
+  /// As kAck, for records of the other key phase than the ack's own (a
+  /// rekey: acks are always sealed with the sender's current keys, which
+  /// the receiver is sure to hold).
+  kAckOtherPhase = 0x09,
 };
 inline constexpr size_t kAckBitmapLen = 4;
 

@@ -53,7 +53,7 @@ void EndpointAccess::note_ack(PeerSlot& p, uint64_t seq) noexcept {
 void EndpointAccess::ack_record(Ep& ep, uint8_t index, uint64_t seq, bool phase, uint32_t now) noexcept {
   PeerSlot& p = ep.s_.peers[index];
   // Sequence numbers of the two key phases overlap: an ack names records
-  // of one phase and is sealed with that phase's keys.
+  // of one phase (kAck: its own, kAckOtherPhase: the other).
   if (p.ack_has_records && p.ack_phase != phase) (void)send_control(ep, index, wire::RecordControl::kAck, now);
   p.ack_phase = phase;
   note_ack(p, seq);
@@ -72,6 +72,9 @@ Error EndpointAccess::send_control(Ep& ep, uint8_t index, wire::RecordControl ty
   uint8_t payload[1 + wire::kAckBitmapLen + wire::kRecordMaxPsnLen];
   size_t n = 0;
   payload[n++] = static_cast<uint8_t>(type);
+  if (type == wire::RecordControl::kAck && p.ack_has_records && p.ack_phase != keys.key_phase()) {
+    payload[0] = static_cast<uint8_t>(wire::RecordControl::kAckOtherPhase);
+  }
   if (type == wire::RecordControl::kAck && p.ack_has_records) {
     for (size_t i = wire::kAckBitmapLen; i-- > 0;) payload[n++] = static_cast<uint8_t>(p.ack_bitmap >> (8 * i));
     const size_t len = record::psn_len(p.ack_largest);
@@ -177,6 +180,7 @@ void EndpointAccess::on_control(Ep& ep, uint8_t index, uint64_t seq, ConstByteSp
   }
   switch (static_cast<wire::RecordControl>(payload[0])) {
     case wire::RecordControl::kAck: on_ack(ep, index, payload, phase); return;
+    case wire::RecordControl::kAckOtherPhase: on_ack(ep, index, payload, !phase); return;
     case wire::RecordControl::kKeepalive:
       ack_record(ep, index, seq, phase, now);
       timers::arm(p.timers, TimerId::kAck, now);

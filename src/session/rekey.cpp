@@ -168,7 +168,16 @@ void EndpointAccess::rekey_switch(Ep& ep, uint8_t index, uint32_t now) noexcept 
   if (EndpointAccess::peer_by_handle(ep, handle) == kNoSlot) return;
   // A record with the new keys at once: it is the initiator's proof, and
   // the retire if nothing of ours needs the old keys.
-  EndpointAccess::rekey_maybe_retire(ep, index, now);
+  // Our records still sealed with the old keys go again now, not at their
+  // backed-off timers: their acks are what lets both sides retire the old keys.
+  for (TxSlot& t : ep.s_.tx) {
+    if (t.state == static_cast<uint8_t>(TxState::kAwaitAck) && t.peer == index && t.generation == p.generation &&
+        ((t.bytes[0] & wire::kRecordKeyPhase) != 0) != p.ctx().key_phase()) {
+      t.resend_at = now;
+      t.rto = ep.s_.settings.retransmit.initial_ms;
+    }
+  }
+  rekey_maybe_retire(ep, index, now);
   if ((p.flags & kPeerRetireSent) == 0) {
     (void)EndpointAccess::send_control(ep, index, wire::RecordControl::kKeepalive, now);
   }
