@@ -163,6 +163,16 @@ struct PskSecrets {
 Error encode_info(crypto::Aead alg, ConstByteSpan id, const IdContext& id_context, bool iv, ByteSpan out,
                   size_t& len) noexcept;
 
+/// Bytes of SecurityContext::save(): alg, flags, both ids, both keys, both
+/// nonce bases, sequence number, v, limits, replay window edge.
+inline constexpr size_t kContextSnapshotLen = 2 + 2 * (1 + kMaxIdLen) + 2 * kKeyLen + 2 * kNonceLen + 8 + 4 + 16 + 8;
+
+/// How load() treats the replay window it finds in a snapshot.
+enum class WindowRestore : uint8_t {
+  kEdge,     ///< the saved right edge: everything at or below it is refused
+  kUnknown,  ///< the snapshot may have been restored before: refuse all until start_at()
+};
+
 /// Sender key, recipient key, common IV, sequence number, replay window and
 /// usage counters. Not copyable: a copy would reuse nonces.
 class SecurityContext {
@@ -180,6 +190,17 @@ class SecurityContext {
   Error derive(const PskSecrets& in, const ContextOptions& options) noexcept;
   /// Wipes every secret; the context accepts and seals nothing until derived again.
   void reset() noexcept;
+
+  /// Deep sleep: writes the context, keys included, to `out`
+  /// (kContextSnapshotLen bytes). `sequence` is the sequence number to
+  /// restart from (at least next_sequence()). The replay window keeps only
+  /// its right edge. The caller must keep the bytes confidential.
+  Error save(ByteSpan out, uint64_t sequence) const noexcept;
+  /// The opposite of save(). The sender restarts at max(saved, `skip_to`)
+  /// and counts [that, reserved_until) as already reserved by `persistence`.
+  /// On failure the context is left reset.
+  Error load(ConstByteSpan in, const Persistence& persistence, uint64_t skip_to, uint64_t reserved_until,
+             WindowRestore window) noexcept;
 
   bool ready() const noexcept { return ready_; }
   crypto::Aead alg() const noexcept { return alg_; }

@@ -100,7 +100,10 @@ enum class EventType : uint8_t {
   kClosed,           ///< The session ended by close(), an authenticated close, or a replacement.
   kPeerDead,         ///< No authenticated record for `dead_after` keepalive intervals.
   kHandshakeFailed,  ///< See `failure` (and `peer_error_code` / `error`).
-  kSecurityAlert,    ///< Something an honest peer never does; see `error`.
+  kSecurityAlert,    ///< Something an honest peer never does, or keys past a hard limit; see `error`.
+  kPaused,           ///< pause() took effect: no keepalive, no liveness check, nothing sent.
+  kResumed,          ///< The session runs again: resume(), or a paused session the peer proved alive.
+  kRekeyed,          ///< A new EDHOC run replaced the session's keys; the handle stays the same.
 };
 
 enum class HandshakeFailure : uint8_t {
@@ -135,6 +138,10 @@ struct Counters {
   uint32_t handshakes_completed = 0;
   uint32_t pk_operations = 0;
   uint32_t simultaneous_opens = 0;  ///< message_1 from a peer we were connecting to (RFC 9528 §9.8)
+  uint32_t rekeys = 0;              ///< key switches (this side started sealing with new keys)
+  uint32_t dual_key_ms = 0;         ///< time spent holding two key sets for one session, summed
+  uint32_t wakes = 0;               ///< WAKE frames received
+  uint32_t wake_probes = 0;         ///< probes those WAKEs caused (at most one per session and interval)
   struct Drops {
     uint32_t malformed = 0;        ///< not a well-formed frame, or bad EDHOC content
     uint32_t replay = 0;           ///< record already received
@@ -191,6 +198,22 @@ struct RetransmitSettings {
   uint8_t retries = 8;
 };
 
+/// When a session's keys are replaced by a new EDHOC run (docs/SECURITY.md
+/// "Rekeying"). Records sent and failed decryptions start a rekey at the
+/// `near_*` thresholds of Settings::limits (default 7/8 of q = 2^20 and, for
+/// CCM_8, v = 2^14); past `max_*` the keys refuse.
+struct RekeySettings {
+  /// Age of the keys, in time the endpoint was awake; 0: no age limit.
+  /// A paused session whose keys age out rekeys when it resumes.
+  uint32_t after_ms = 24u * 3600u * 1000u;
+  /// Payload bytes sealed with the keys; 0: no byte limit.
+  uint32_t after_bytes = 1u << 30;
+  /// The old keys open records for at most this long after the switch, in
+  /// case the peer's word that it is done with them is lost; 0: the budget
+  /// of a confirmed record's retransmissions.
+  uint32_t retire_after_ms = 0;
+};
+
 struct Settings {
   uint16_t mtu = wire::kDefaultMtu;  ///< wire::kMinMtu .. kMaxFrame
   edhoc::Method method = edhoc::Method::kStatStat;
@@ -205,6 +228,25 @@ struct Settings {
   /// Accept handshakes from peers (responder role).
   bool accept_incoming = true;
   record::UsageLimits limits{};  ///< zero fields: the AEAD's defaults
+  RekeySettings rekey{};
+  /// A paused session answers WAKE frames with at most one probe per this interval.
+  uint32_t wake_interval_ms = 4000;
+};
+
+/// What export_session() and import_session() need from the application
+/// (docs/SECURITY.md "Deep sleep").
+struct SleepStore {
+  /// 16-byte key unique to this device, kept by the application: the blob
+  /// is sealed under it with AES-CCM-16-128-128 (confidential and integrity-checked).
+  ConstByteSpan key{};
+  /// Stores the session's sequence high-water mark durably, as
+  /// record::ReserveHook: hush calls it at export, at import and every
+  /// `ahead` records after, and refuses to seal if it fails.
+  record::ReserveHook reserve = nullptr;
+  void* user = nullptr;
+  uint32_t ahead = 64;
+  /// import_session(): the value `reserve` last stored for this session.
+  uint64_t stored_sequence = 0;
 };
 
 /// Flags for send().
@@ -260,6 +302,28 @@ class Endpoint {
     return send(peer, payload, flags, unused, now);
   }
 
+  /// Stops keepalives and liveness checks and keeps the keys: a paused
+  /// session sends nothing and never renegotiates. Records the peer sends
+  /// still arrive; a fresh authenticated one resumes the session.
+  Error pause(PeerHandle peer, uint32_t now) noexcept;
+  /// Runs the session again with the same keys (or starts a rekey if a limit
+  /// passed while paused). The first record is a probe whose ack proves both
+  /// sides still hold the keys.
+  Error resume(PeerHandle peer, uint32_t now) noexcept;
+  bool paused(PeerHandle peer) const noexcept;
+
+  /// Deep sleep: writes the established session into `out` as a blob
+  /// sealed under store.key and ends it in RAM (no event, nothing sent).
+  /// kInvalidState while a handshake, rekey, close or confirmed send is
+  /// under way; kBufferTooSmall if `out` is shorter than kSessionBlobLen.
+  Error export_session(PeerHandle peer, const SleepStore& store, ByteSpan out, size_t& len, uint32_t now) noexcept;
+  /// Restores a session from a blob, paused; resume() it. kMalformed (not a
+  /// hush session blob), kInvalidLength (truncated), kUnsupported (another
+  /// blob version), kAuthFailed (corrupted, or sealed by another device or
+  /// key), kInvalidState (its connection identifier is in use), kLimitReached
+  /// (store.reserve failed).
+  Error import_session(ConstByteSpan blob, const SleepStore& store, PeerHandle& peer, uint32_t now) noexcept;
+
   /// Sends an authenticated close; both sides wipe the session's keys.
   Error close(PeerHandle peer, uint32_t now) noexcept;
 
@@ -288,6 +352,15 @@ class Endpoint {
   detail::EndpointState s_{};
   Counters counters_{};
 };
+
+/// Session blob (docs/PROTOCOL.md "Session blob"): magic "hS", version,
+/// 13-byte nonce, then sealed: ids, role, kid, link address, key age and
+/// bytes, the security context; then a 16-byte tag.
+inline constexpr uint8_t kSessionBlobVersion = 1;
+inline constexpr size_t kSessionBlobHeaderLen = 3 + crypto::kCcmNonceLen;
+inline constexpr size_t kSessionBlobBodyLen =
+    4 + edhoc::kMaxKidLen + 1 + LinkAddr::kMaxLen + 8 + 1 + record::kContextSnapshotLen;
+inline constexpr size_t kSessionBlobLen = kSessionBlobHeaderLen + kSessionBlobBodyLen + 16;
 
 /// RAM an established session costs (its slot in the peer table).
 inline constexpr size_t kSessionSize = sizeof(detail::PeerSlot);

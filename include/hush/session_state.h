@@ -20,6 +20,7 @@ enum class TimerId : uint8_t {
   kAck,         ///< a delayed ack is due
   kKeepalive,   ///< send a keepalive: no authenticated record for an interval
   kReassembly,  ///< give up a fragmented message
+  kRekey,       ///< rekeying: retry a stalled run, or retire the old keys (src/session/rekey.cpp)
   kCount,
 };
 
@@ -97,6 +98,27 @@ struct HandshakeSlot {
   uint32_t last_reply = 0;  // rate limit for answers to duplicates
   bool replied = false;
   bool flight_pending = false;  // the radio was busy: send the flight from poll()
+  // A rekey runs EDHOC inside the established session's records
+  // (src/session/rekey.cpp): its messages never appear as plaintext frames.
+  bool rekey = false;
+};
+
+/// Where a session is in a rekey (src/session/rekey.cpp).
+enum class RekeyState : uint8_t {
+  kNone,       ///< one key set
+  kRequested,  ///< EDHOC responder side: asked the initiator to rekey
+  kRunning,    ///< an EDHOC run is under way inside the old keys
+  kNextReady,  ///< EDHOC initiator: new keys derived, old ones still seal until the peer uses the new
+  kRetiring,   ///< sealing with the new keys; the old ones only open, until retired
+};
+
+/// PeerSlot::flags.
+enum PeerFlags : uint8_t {
+  kPeerPaused = 1,       ///< pause(): no keepalive, no liveness check, nothing sent
+  kPeerWakeProbe = 2,    ///< paused, and a WAKE's one probe is out
+  kPeerImported = 4,     ///< restored from a blob; freshness unknown until the probe is acked
+  kPeerRetireSent = 8,   ///< rekey: told the peer it may wipe our old keys
+  kPeerRekeyAsked = 16,  ///< rekey: the peer asked for one (its limit is near)
 };
 
 /// One session: what an established tunnel keeps (src/session/peer_table.cpp).
@@ -117,6 +139,7 @@ struct PeerSlot {
   uint8_t silent_intervals = 0;
   bool ack_pending = false;      // an ack is owed (kAck timer armed)
   bool ack_has_records = false;  // ...and it names records (else: proof of life only)
+  bool ack_phase = false;        // key phase of the records the pending ack names
   uint32_t ack_bitmap = 0;
   uint64_t ack_largest = 0;
   uint32_t last_auth_rx = 0;    // last authenticated record from the peer
@@ -126,7 +149,18 @@ struct PeerSlot {
   bool m3_digest_set = false;  // responder: a resent message_3 may still come
   uint8_t m3_digest[kMessage3DigestLen] = {};
   Timers timers{};
-  record::SecurityContext ctx{};
+  uint8_t flags = 0;  // PeerFlags
+  uint8_t rekey = 0;  // RekeyState
+  uint8_t rekey_attempts = 0;
+  uint8_t cur = 0;            // keys[cur] seal; keys[cur ^ 1] hold the other key phase during a rekey
+  uint32_t keys_born = 0;     // when keys[cur] were derived (age limit, awake time)
+  uint32_t bytes_sealed = 0;  // payload bytes sealed with keys[cur] (byte limit)
+  uint32_t last_wake = 0;     // the last WAKE that caused a probe (rate limit)
+  uint32_t dual_since = 0;    // when a second key set appeared
+  uint64_t probe_seq = 0;     // imported: our first sequence number; an ack naming it proves freshness
+  record::SecurityContext keys[2]{};
+  record::SecurityContext& ctx() noexcept { return keys[cur]; }
+  const record::SecurityContext& ctx() const noexcept { return keys[cur]; }
 };
 
 /// A queued or unacknowledged outgoing message (src/session/tx_queue.cpp).

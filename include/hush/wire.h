@@ -119,7 +119,12 @@ inline constexpr size_t kFragmentMaxTotal = 4095;
 /// Reserved for discovery, announce, wake and cookie retry frames.
 inline constexpr uint8_t kFrameDiscovery = 0x20;
 inline constexpr uint8_t kFrameAnnounce = 0x21;
+/// WAKE (plaintext, unauthenticated): kind | [cid]. With the receiver's own
+/// connection identifier it names one paused session; alone it means every
+/// paused session. It only makes the receiver send one authenticated probe
+/// per session and wake interval (docs/PROTOCOL.md "WAKE").
 inline constexpr uint8_t kFrameWake = 0x22;
+inline constexpr size_t kWakeMaxLen = 2;
 inline constexpr uint8_t kFrameCookieRetry = 0x23;
 /// Connection identifiers of a session are one byte on the wire: a one-byte
 /// CBOR int (0x00..0x17 = 0..23, 0x20..0x37 = -1..-24), which is also the
@@ -155,6 +160,18 @@ enum class RecordControl : uint8_t {
   /// echo (kEchoLen bytes): the answer, the challenge's value returned in a
   /// record with a new sequence number.
   kEchoResponse = 0x05,
+  /// No payload: the session's EDHOC responder asks its initiator to rekey
+  /// (a usage or age limit is near on its side).
+  kRekeyRequest = 0x06,
+  /// n (1..3) | EDHOC message_n: a rekey's EDHOC run, inside the old keys.
+  kRekeyMessage = 0x07,
+  /// No payload, sealed with the new keys: nothing of the sender's needs
+  /// its old keys any more; the receiver wipes them.
+  kRekeyRetire = 0x08,
+  /// As kAck, for records of the other key phase than the ack's own (a
+  /// rekey: acks are always sealed with the sender's current keys, which
+  /// the receiver is sure to hold).
+  kAckOtherPhase = 0x09,
 };
 inline constexpr size_t kAckBitmapLen = 4;
 

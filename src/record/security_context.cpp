@@ -273,3 +273,119 @@ void SecurityContext::note_failure() noexcept {
 }
 
 }  // namespace hush::record
+
+// --- Deep sleep ----------------------------------------------------------------
+// Fixed layout, big-endian integers; src/session/sleep.cpp seals it.
+
+namespace hush::record {
+
+namespace {
+
+void put_be(uint8_t* out, uint64_t v, size_t n) noexcept {
+  for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(v >> (8 * (n - 1 - i)));
+}
+
+uint64_t get_be(const uint8_t* in, size_t n) noexcept {
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; ++i) v = (v << 8) | in[i];
+  return v;
+}
+
+void put_bytes(uint8_t*& at, const uint8_t* src, size_t n) noexcept {
+  for (size_t i = 0; i < n; ++i) at[i] = src[i];
+  at += n;
+}
+
+void get_bytes(const uint8_t*& at, uint8_t* dst, size_t n) noexcept {
+  for (size_t i = 0; i < n; ++i) dst[i] = at[i];
+  at += n;
+}
+
+}  // namespace
+
+Error SecurityContext::save(ByteSpan out, uint64_t sequence) const noexcept {
+  if (!ready_) return Error::kInvalidState;
+  if (out.size() < kContextSnapshotLen) return Error::kBufferTooSmall;
+  if (sequence < ssn_ || sequence > kMaxSequence + 1) return Error::kInvalidArgument;
+  uint8_t* at = out.data();
+  *at++ = static_cast<uint8_t>(alg_);
+  *at++ = static_cast<uint8_t>((key_phase_ ? 1 : 0) | (send_cid_ ? 2 : 0));
+  *at++ = sender_id_len_;
+  put_bytes(at, sender_id_, kMaxIdLen);
+  *at++ = recipient_id_len_;
+  put_bytes(at, recipient_id_, kMaxIdLen);
+  put_bytes(at, sender_key_, kKeyLen);
+  put_bytes(at, recipient_key_, kKeyLen);
+  put_bytes(at, sender_nonce_base_, kNonceLen);
+  put_bytes(at, recipient_nonce_base_, kNonceLen);
+  put_be(at, sequence, 8);
+  at += 8;
+  put_be(at, count_v_, 4);
+  at += 4;
+  const uint32_t lim[4] = {limits_.max_encryptions, limits_.near_encryptions, limits_.max_failed_decryptions,
+                           limits_.near_failed_decryptions};
+  for (uint32_t l : lim) {
+    put_be(at, l, 4);
+    at += 4;
+  }
+  // The window's right edge, or all-ones for "nothing received yet".
+  const bool active = window_.state() == WindowState::kActive;
+  put_be(at, active ? window_.highest() : UINT64_MAX, 8);
+  return Error::kOk;
+}
+
+Error SecurityContext::load(ConstByteSpan in, const Persistence& persistence, uint64_t skip_to, uint64_t reserved_until,
+                            WindowRestore window) noexcept {
+  reset();
+  if (in.size() != kContextSnapshotLen) return Error::kInvalidLength;
+  const uint8_t* at = in.data();
+  const uint8_t alg = *at++;
+  const uint8_t flags = *at++;
+  if (alg != static_cast<uint8_t>(crypto::Aead::kAesCcm16_64_128) &&
+      alg != static_cast<uint8_t>(crypto::Aead::kAesCcm16_128_128)) {
+    return Error::kMalformed;
+  }
+  sender_id_len_ = *at++;
+  get_bytes(at, sender_id_, kMaxIdLen);
+  recipient_id_len_ = *at++;
+  get_bytes(at, recipient_id_, kMaxIdLen);
+  get_bytes(at, sender_key_, kKeyLen);
+  get_bytes(at, recipient_key_, kKeyLen);
+  get_bytes(at, sender_nonce_base_, kNonceLen);
+  get_bytes(at, recipient_nonce_base_, kNonceLen);
+  const uint64_t seq = get_be(at, 8);
+  at += 8;
+  count_v_ = static_cast<uint32_t>(get_be(at, 4));
+  at += 4;
+  limits_.max_encryptions = static_cast<uint32_t>(get_be(at, 4));
+  limits_.near_encryptions = static_cast<uint32_t>(get_be(at + 4, 4));
+  limits_.max_failed_decryptions = static_cast<uint32_t>(get_be(at + 8, 4));
+  limits_.near_failed_decryptions = static_cast<uint32_t>(get_be(at + 12, 4));
+  at += 16;
+  const uint64_t edge = get_be(at, 8);
+  if (sender_id_len_ > kMaxIdLen || recipient_id_len_ > kMaxIdLen || seq > kMaxSequence + 1 ||
+      (edge != UINT64_MAX && edge > kMaxSequence) || (persistence.reserve != nullptr && persistence.ahead == 0)) {
+    reset();
+    return Error::kMalformed;
+  }
+  alg_ = static_cast<crypto::Aead>(alg);
+  key_phase_ = (flags & 1) != 0;
+  send_cid_ = (flags & 2) != 0;
+  persistence_ = persistence;
+  ssn_ = seq > skip_to ? seq : skip_to;
+  reserved_ = reserved_until > ssn_ ? reserved_until : ssn_;
+  reserved_v_ = count_v_;
+  if (window == WindowRestore::kUnknown) {
+    window_.forget();
+  } else if (edge == UINT64_MAX) {
+    window_.reset();
+  } else {
+    // Only the edge survives: a record below it that was still on its way
+    // is refused, which a sleeping receiver could not have taken anyway.
+    window_.start_at(edge);
+  }
+  ready_ = true;
+  return Error::kOk;
+}
+
+}  // namespace hush::record

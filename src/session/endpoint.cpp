@@ -183,7 +183,7 @@ Error Endpoint::connect(const LinkAddr& to, PeerHandle& peer, uint32_t now) noex
 size_t Endpoint::max_payload(PeerHandle peer) const noexcept {
   const uint8_t p = EndpointAccess::peer_by_handle(*this, peer);
   if (p == kNoSlot) return 0;
-  const record::SecurityContext& ctx = s_.peers[p].ctx;
+  const record::SecurityContext& ctx = s_.peers[p].ctx();
   const uint64_t seq = ctx.ready() ? ctx.next_sequence() : 0;
   const crypto::Aead alg = record::aead_for_suite(s_.settings.suite);
   const size_t over = record::overhead(true, seq, alg);
@@ -240,7 +240,7 @@ PeerState Endpoint::state(PeerHandle peer) const noexcept {
 
 const record::SecurityContext* Endpoint::context(PeerHandle peer) const noexcept {
   const uint8_t p = EndpointAccess::peer_by_handle(*this, peer);
-  return p == kNoSlot ? nullptr : &s_.peers[p].ctx;
+  return p == kNoSlot ? nullptr : &s_.peers[p].ctx();
 }
 
 void Endpoint::input(ConstByteSpan frame, const LinkAddr& from, uint32_t now) noexcept {
@@ -251,6 +251,10 @@ void Endpoint::input(ConstByteSpan frame, const LinkAddr& from, uint32_t now) no
   if (frame.size() > kMaxFrame) {
     ++counters_.drops.malformed;
     EndpointAccess::log(*this, "frame larger than the endpoint's MTU", Error::kInvalidLength);
+    return;
+  }
+  if (!frame.empty() && frame[0] == wire::kFrameWake) {
+    EndpointAccess::on_wake(*this, frame, now);
     return;
   }
   Frame f;

@@ -86,7 +86,9 @@ struct EndpointAccess {
   /// peer slot the handshake now belongs to.
   static uint8_t adopt(Ep& ep, uint8_t index) noexcept;
   static void message_3_digest(ConstByteSpan message_3, uint8_t (&digest)[kMessage3DigestLen]) noexcept;
-  static Error derive_context(Ep& ep, edhoc::detail::Handshake& hs, PeerSlot& p) noexcept;
+  /// Into `into` (nullptr: the session's current keys) with key phase `phase`.
+  static Error derive_context(Ep& ep, edhoc::detail::Handshake& hs, PeerSlot& p,
+                              record::SecurityContext* into = nullptr, bool phase = false) noexcept;
 
   // --- record_flow.cpp ------------------------------------------------------
   static void on_record(Ep& ep, ConstByteSpan record, const LinkAddr& from, uint32_t now) noexcept;
@@ -101,14 +103,50 @@ struct EndpointAccess {
   /// Seals the oldest pending payload of `peer` into `out` if a record of it
   /// fits `room`; the tx slot then rides with the flight. Returns its length.
   static size_t seal_riding(Ep& ep, uint8_t peer, ByteSpan out) noexcept;
-  static void on_control(Ep& ep, uint8_t index, uint64_t seq, ConstByteSpan payload, uint32_t now) noexcept;
-  static void on_ack(Ep& ep, uint8_t index, ConstByteSpan payload) noexcept;
+  /// `phase`: key phase of the record that carried it.
+  static void on_control(Ep& ep, uint8_t index, uint64_t seq, ConstByteSpan payload, bool phase, uint32_t now) noexcept;
+  static void on_ack(Ep& ep, uint8_t index, ConstByteSpan payload, bool phase) noexcept;
   static void note_ack(PeerSlot& p, uint64_t seq) noexcept;
   static void alert(Ep& ep, uint8_t index, Error why) noexcept;
   static ConstByteSpan own_kid(const Ep& ep) noexcept;
   /// Orders kids: by bytes, then by length.
   static int kid_compare(ConstByteSpan a, ConstByteSpan b) noexcept;
   static void finish_riding(Ep& ep, uint8_t peer, uint32_t now) noexcept;
+  /// Notes a record to ack; an ack names records of one key phase, so a
+  /// pending ack of the other phase goes out first.
+  static void ack_record(Ep& ep, uint8_t index, uint64_t seq, bool phase, uint32_t now) noexcept;
+
+  // --- sleep.cpp (pause, resume, WAKE, deep sleep) ---------------------------
+  static void on_wake(Ep& ep, ConstByteSpan frame, uint32_t now) noexcept;
+  /// A paused session got a fresh authenticated record: the peer is alive.
+  static void resume_proven(Ep& ep, uint8_t index, uint32_t now) noexcept;
+  /// Sends the one keepalive whose ack proves both sides hold the keys.
+  static void send_probe(Ep& ep, uint8_t index, uint32_t now) noexcept;
+  static bool is_paused(const PeerSlot& p) noexcept { return (p.flags & kPeerPaused) != 0; }
+  /// For an imported session whose replay state is unknown: an ack of our
+  /// post-import probe proves a record fresh.
+  static bool proves_fresh(void* user, uint64_t seq, ConstByteSpan payload) noexcept;
+
+  // --- rekey.cpp ---------------------------------------------------------------
+  /// Starts a rekey (or asks the peer to) if a limit is near; arms the age timer.
+  static void rekey_check(Ep& ep, uint8_t index, uint32_t now) noexcept;
+  static void rekey_on_control(Ep& ep, uint8_t index, ConstByteSpan payload, uint32_t now) noexcept;
+  /// A record opened with the other key phase's keys.
+  static void rekey_other_phase(Ep& ep, uint8_t index, uint32_t now) noexcept;
+  static bool rekey_step(Ep& ep, uint8_t index, uint32_t now) noexcept;
+  static void rekey_timers(Ep& ep, uint8_t index, uint32_t now) noexcept;
+  /// The session's kRekey timer fired (retire deadline, re-request, age).
+  static void rekey_timer(Ep& ep, uint8_t index, uint32_t now) noexcept;
+  /// Abandons a run in progress (pause, failure); the old keys stay.
+  static void rekey_abort(Ep& ep, uint8_t index) noexcept;
+  /// Wipes the other key phase's keys and accounts the time with two sets.
+  static void rekey_retire_old(Ep& ep, uint8_t index, uint32_t now) noexcept;
+  /// Sends "done with the old keys" when nothing of ours still needs them.
+  static void rekey_maybe_retire(Ep& ep, uint8_t index, uint32_t now) noexcept;
+  static Error send_rekey_flight(Ep& ep, uint8_t index, HandshakeSlot& h) noexcept;
+  static bool start_rekey_flight(Ep& ep, uint8_t hindex, uint8_t n, size_t len, uint32_t now) noexcept;
+  static void rekey_fail(Ep& ep, uint8_t index, Error why, uint32_t now) noexcept;
+  static void rekey_switch(Ep& ep, uint8_t index, uint32_t now) noexcept;
 };
 
 }  // namespace detail

@@ -56,7 +56,9 @@ bool peek_message_1(ConstByteSpan m1, ConstByteSpan& g_x, int& c_i, int& method,
 
 HandshakeSlot* EndpointAccess::slot_of(Ep& ep, uint8_t peer) noexcept {
   const uint8_t h = ep.s_.peers[peer].handshake;
-  return h == kNoSlot ? nullptr : &ep.s_.handshakes[h];
+  // A rekey's EDHOC run travels inside records (rekey.cpp): plaintext
+  // EDHOC frames never reach it.
+  return h == kNoSlot || ep.s_.handshakes[h].rekey ? nullptr : &ep.s_.handshakes[h];
 }
 
 namespace {
@@ -160,6 +162,10 @@ void EndpointAccess::handshake_fail(Ep& ep, uint8_t index, HandshakeFailure why,
 void EndpointAccess::handshake_timers(Ep& ep, uint8_t index, uint32_t now) noexcept {
   HandshakeSlot& h = ep.s_.handshakes[index];
   if (h.step == HandshakeStep::kFree) return;
+  if (h.rekey) {
+    rekey_timers(ep, index, now);
+    return;
+  }
   if (timers::due(h.timers, TimerId::kReassembly, now)) {
     timers::cancel(h.timers, TimerId::kReassembly);
     if (reassembly_active(h.reassembly)) {
@@ -560,7 +566,8 @@ void EndpointAccess::count_drop(Ep& ep, Error e) noexcept {
 }
 
 // Derives the session's security context from the finished handshake.
-Error EndpointAccess::derive_context(Ep& ep, edhoc::detail::Handshake& hs, PeerSlot& p) noexcept {
+Error EndpointAccess::derive_context(Ep& ep, edhoc::detail::Handshake& hs, PeerSlot& p, record::SecurityContext* into,
+                                     bool phase) noexcept {
   uint8_t secret[16], salt[wire::kOscoreMasterSaltLen];
   Error e = hs.oscore_secrets(secret, salt);
   if (ok(e)) {
@@ -576,7 +583,8 @@ Error EndpointAccess::derive_context(Ep& ep, edhoc::detail::Handshake& hs, PeerS
     record::ContextOptions opt;
     opt.limits = ep.s_.settings.limits;
     opt.send_cid = true;
-    e = p.ctx.derive(in, opt);
+    opt.key_phase = phase;
+    e = (into != nullptr ? *into : p.ctx()).derive(in, opt);
   }
   ct::wipe_object(secret);
   ct::wipe_object(salt);
@@ -800,6 +808,7 @@ bool EndpointAccess::handshake_step(Ep& ep, uint32_t now) noexcept {
     const HandshakeSlot& h = ep.s_.handshakes[index];
     if (!handshake_needs_compute(h)) continue;
     ++ep.counters_.pk_operations;
+    if (h.rekey) return rekey_step(ep, index, now);
     if constexpr (config::kInitiator) {
       if (h.initiator) return initiator_step(ep, index, now);
     }

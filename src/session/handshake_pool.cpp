@@ -41,6 +41,7 @@ uint8_t EndpointAccess::handshake_alloc(Ep& ep, bool initiator, uint8_t peer, ui
     h.flight_len = 0;
     h.flight_pending = false;
     h.replied = false;
+    h.rekey = false;
     h.peer_cred = edhoc::PeerCredential{};
     reassembly_reset(h.reassembly);
     const ByteSpan work(h.work, sizeof(h.work));

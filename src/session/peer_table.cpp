@@ -45,7 +45,15 @@ uint8_t EndpointAccess::peer_alloc(Ep& ep, const LinkAddr& addr, bool initiator,
     if (p.state != static_cast<uint8_t>(PeerState::kFree)) continue;
     uint8_t id = 0;
     if (!choose_id(ep, avoid_id, id)) return kNoSlot;
-    p.ctx.reset();
+    p.keys[0].reset();
+    p.keys[1].reset();
+    p.cur = 0;
+    p.flags = 0;
+    p.rekey = 0;
+    p.rekey_attempts = 0;
+    p.keys_born = 0;
+    p.bytes_sealed = 0;
+    p.probe_seq = 0;
     p.state = static_cast<uint8_t>(PeerState::kConnecting);
     p.own_id = id;
     p.peer_id = 0;
@@ -78,7 +86,10 @@ void EndpointAccess::peer_release(Ep& ep, uint8_t index) noexcept {
   // message_1 can wrap the counter onto a live handle.
   if (p.app_known) p.generation = static_cast<uint16_t>(p.generation + 1);
   p.app_known = false;
-  p.ctx.reset();  // wipes the keys
+  p.keys[0].reset();  // wipes the keys, both phases
+  p.keys[1].reset();
+  p.flags = 0;
+  p.rekey = 0;
   ct::wipe(ByteSpan(p.kid, sizeof(p.kid)));
   p.kid_len = 0;
   p.state = static_cast<uint8_t>(PeerState::kFree);

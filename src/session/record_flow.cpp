@@ -50,13 +50,31 @@ void EndpointAccess::note_ack(PeerSlot& p, uint64_t seq) noexcept {
   p.ack_pending = true;
 }
 
+void EndpointAccess::ack_record(Ep& ep, uint8_t index, uint64_t seq, bool phase, uint32_t now) noexcept {
+  PeerSlot& p = ep.s_.peers[index];
+  // Sequence numbers of the two key phases overlap: an ack names records
+  // of one phase (kAck: its own, kAckOtherPhase: the other).
+  if (p.ack_has_records && p.ack_phase != phase) (void)send_control(ep, index, wire::RecordControl::kAck, now);
+  p.ack_phase = phase;
+  note_ack(p, seq);
+}
+
 Error EndpointAccess::send_control(Ep& ep, uint8_t index, wire::RecordControl type, uint32_t now) noexcept {
   PeerSlot& p = ep.s_.peers[index];
-  if (!p.ctx.ready()) return Error::kInvalidState;
+  if (!p.ctx().ready()) return Error::kInvalidState;
+  // A paused session sends nothing but the probes that wake it.
+  if (is_paused(p) && type != wire::RecordControl::kKeepalive) return Error::kInvalidState;
+  record::SecurityContext& other = p.keys[p.cur ^ 1];
+  const bool old_ack =
+      type == wire::RecordControl::kAck && p.ack_has_records && other.ready() && other.key_phase() == p.ack_phase;
+  record::SecurityContext& keys = old_ack ? other : p.ctx();
   // ack | bitmap | largest, or the type alone.
   uint8_t payload[1 + wire::kAckBitmapLen + wire::kRecordMaxPsnLen];
   size_t n = 0;
   payload[n++] = static_cast<uint8_t>(type);
+  if (type == wire::RecordControl::kAck && p.ack_has_records && p.ack_phase != keys.key_phase()) {
+    payload[0] = static_cast<uint8_t>(wire::RecordControl::kAckOtherPhase);
+  }
   if (type == wire::RecordControl::kAck && p.ack_has_records) {
     for (size_t i = wire::kAckBitmapLen; i-- > 0;) payload[n++] = static_cast<uint8_t>(p.ack_bitmap >> (8 * i));
     const size_t len = record::psn_len(p.ack_largest);
@@ -72,14 +90,14 @@ Error EndpointAccess::send_control(Ep& ep, uint8_t index, wire::RecordControl ty
     if (t == kNoSlot) {
       record::Sealed once;
       const ByteSpan out(ep.s_.frame_scratch, ep.s_.settings.mtu);
-      if (ok(record::seal(p.ctx, body, out, once, record::RecordKind::kControl))) {
+      if (ok(record::seal(p.ctx(), body, out, once, record::RecordKind::kControl))) {
         (void)transmit(ep, to, ConstByteSpan(out.data(), once.size));
       }
       return Error::kBufferTooSmall;
     }
     TxSlot& ts = ep.s_.tx[t];
     record::Sealed sealed;
-    HUSH_TRY(record::seal(p.ctx, body, ByteSpan(ts.bytes, ep.s_.settings.mtu), sealed, record::RecordKind::kControl));
+    HUSH_TRY(record::seal(p.ctx(), body, ByteSpan(ts.bytes, ep.s_.settings.mtu), sealed, record::RecordKind::kControl));
     ts.peer = index;
     ts.generation = p.generation;
     ts.confirmed = true;
@@ -95,7 +113,7 @@ Error EndpointAccess::send_control(Ep& ep, uint8_t index, wire::RecordControl ty
 
   record::Sealed sealed;
   const ByteSpan out(ep.s_.frame_scratch, ep.s_.settings.mtu);
-  const Error e = record::seal(p.ctx, body, out, sealed, record::RecordKind::kControl);
+  const Error e = record::seal(keys, body, out, sealed, record::RecordKind::kControl);
   if (!ok(e)) {
     if (e == Error::kLimitReached) alert(ep, index, e);
     return e;
@@ -112,7 +130,7 @@ Error EndpointAccess::send_control(Ep& ep, uint8_t index, wire::RecordControl ty
 
 // --- Receiving ---------------------------------------------------------------------
 
-void EndpointAccess::on_ack(Ep& ep, uint8_t index, ConstByteSpan payload) noexcept {
+void EndpointAccess::on_ack(Ep& ep, uint8_t index, ConstByteSpan payload, bool phase) noexcept {
   PeerSlot& p = ep.s_.peers[index];
   if (payload.size() == 1) return;  // proof of life only
   if (payload.size() < 1 + wire::kAckBitmapLen + 1 ||
@@ -131,6 +149,7 @@ void EndpointAccess::on_ack(Ep& ep, uint8_t index, ConstByteSpan payload) noexce
     if (t.state != static_cast<uint8_t>(TxState::kAwaitAck) && t.state != static_cast<uint8_t>(TxState::kRiding)) {
       continue;
     }
+    if (((t.bytes[0] & wire::kRecordKeyPhase) != 0) != phase) continue;  // the other keys' numbers
     const bool acked =
         t.seq == largest || (t.seq < largest && largest - t.seq <= 32 && ((bitmap >> (largest - t.seq - 1)) & 1u) != 0);
     if (!acked) continue;
@@ -152,21 +171,26 @@ void EndpointAccess::on_ack(Ep& ep, uint8_t index, ConstByteSpan payload) noexce
   }
 }
 
-void EndpointAccess::on_control(Ep& ep, uint8_t index, uint64_t seq, ConstByteSpan payload, uint32_t now) noexcept {
+void EndpointAccess::on_control(Ep& ep, uint8_t index, uint64_t seq, ConstByteSpan payload, bool phase,
+                                uint32_t now) noexcept {
   PeerSlot& p = ep.s_.peers[index];
   if (payload.empty()) {
     alert(ep, index, Error::kMalformed);  // authentic, yet no honest peer sends it
     return;
   }
   switch (static_cast<wire::RecordControl>(payload[0])) {
-    case wire::RecordControl::kAck: on_ack(ep, index, payload); return;
+    case wire::RecordControl::kAck: on_ack(ep, index, payload, phase); return;
+    case wire::RecordControl::kAckOtherPhase: on_ack(ep, index, payload, !phase); return;
     case wire::RecordControl::kKeepalive:
-      note_ack(p, seq);
+      ack_record(ep, index, seq, phase, now);
       timers::arm(p.timers, TimerId::kAck, now);
       return;
+    case wire::RecordControl::kRekeyRequest:
+    case wire::RecordControl::kRekeyMessage:
+    case wire::RecordControl::kRekeyRetire: rekey_on_control(ep, index, payload, now); return;
     case wire::RecordControl::kClose: {
       // Ack it under the keys about to go, then wipe them.
-      note_ack(p, seq);
+      ack_record(ep, index, seq, phase, now);
       (void)send_control(ep, index, wire::RecordControl::kAck, now);
       Event ev;
       ev.type = EventType::kClosed;
@@ -189,7 +213,7 @@ void EndpointAccess::on_record(Ep& ep, ConstByteSpan record, const LinkAddr& fro
   }
   // Session records always name the receiver's connection identifier.
   const uint8_t index = hdr.has_cid ? peer_by_own_id(ep, hdr.cid) : kNoSlot;
-  if (index == kNoSlot || !ep.s_.peers[index].ctx.ready()) {
+  if (index == kNoSlot || !ep.s_.peers[index].ctx().ready()) {
     ++ep.counters_.drops.unknown_context;
     return;
   }
@@ -198,11 +222,26 @@ void EndpointAccess::on_record(Ep& ep, ConstByteSpan record, const LinkAddr& fro
     ++ep.counters_.drops.malformed;
     return;
   }
+  // The key phase bit picks the keys: during a rekey the other phase's
+  // (new, or old and not yet retired) open records too.
+  const bool other_phase = hdr.key_phase != p.ctx().key_phase();
+  record::SecurityContext& keys = other_phase ? p.keys[p.cur ^ 1] : p.ctx();
+  if (!keys.ready()) {
+    ++ep.counters_.drops.unknown_context;
+    return;
+  }
   for (size_t i = 0; i < record.size(); ++i) ep.s_.rx_scratch[i] = record[i];
   const ByteSpan buf(ep.s_.rx_scratch, record.size());
   ConstByteSpan payload;
   record::Opened opened;
-  const Error e = record::open_in_place(p.ctx, buf, payload, opened);
+  // Restored from a blob that was restored before: only an ack of our
+  // probe proves a record fresh (sleep.cpp).
+  record::FreshnessProof proof;
+  proof.proves = &EndpointAccess::proves_fresh;
+  proof.user = &p;
+  const bool need_proof =
+      hdr.kind == record::RecordKind::kControl && keys.replay_window().state() == record::WindowState::kUnknown;
+  const Error e = record::open_in_place(keys, buf, payload, opened, need_proof ? &proof : nullptr);
 
   if (e == Error::kReplay || e == Error::kTooOld) {
     ++(e == Error::kReplay ? ep.counters_.drops.replay : ep.counters_.drops.too_old);
@@ -214,8 +253,8 @@ void EndpointAccess::on_record(Ep& ep, ConstByteSpan record, const LinkAddr& fro
     // (rx_scratch is unchanged: open refused before decrypting.)
     if (e == Error::kReplay && hdr.kind != record::RecordKind::kData) {
       const ByteSpan scratch(ep.s_.frame_scratch, sizeof(ep.s_.frame_scratch));
-      if (ok(record::authenticate_seen(p.ctx, record, scratch, opened))) {
-        note_ack(p, opened.seq);
+      if (ok(record::authenticate_seen(keys, record, scratch, opened))) {
+        ack_record(ep, index, opened.seq, hdr.key_phase, now);
         if (!timers::armed(p.timers, TimerId::kAck)) {
           timers::arm(p.timers, TimerId::kAck, now + timers::ack_delay(ep.s_.settings.retransmit));
         }
@@ -232,10 +271,23 @@ void EndpointAccess::on_record(Ep& ep, ConstByteSpan record, const LinkAddr& fro
       default: ++ep.counters_.drops.malformed; break;
     }
     if (e == Error::kLimitReached || opened.limit == record::LimitState::kReached) alert(ep, index, e);
+    // Failed decryptions count against v: near its limit, rekey.
+    if (e == Error::kAuthFailed) rekey_check(ep, index, now);
     return;
   }
 
+  const PeerHandle live = handle_of(ep, index);
+  if (is_paused(p)) {
+    // A fresh authenticated record: the peer is alive and holds the keys.
+    resume_proven(ep, index, now);
+    if (peer_by_handle(ep, live) == kNoSlot) return;
+  }
+  p.flags = static_cast<uint8_t>(p.flags & ~kPeerImported);
   timers::on_authenticated_rx(p, ep.s_.settings, now);
+  if (other_phase) {
+    rekey_other_phase(ep, index, now);
+    if (peer_by_handle(ep, live) == kNoSlot) return;
+  }
   // The initiator sends a record after the one riding with message_3 only
   // once it has our confirmation: it will not resend message_3 any more.
   if (opened.seq >= 1) p.m3_digest_set = false;
@@ -246,11 +298,12 @@ void EndpointAccess::on_record(Ep& ep, ConstByteSpan record, const LinkAddr& fro
   }
   const PeerHandle handle = handle_of(ep, index);
   if (opened.kind == record::RecordKind::kControl) {
-    on_control(ep, index, opened.seq, payload, now);
+    on_control(ep, index, opened.seq, payload, hdr.key_phase, now);
+    if (peer_by_handle(ep, live) != kNoSlot) rekey_maybe_retire(ep, index, now);
     return;
   }
   if (opened.kind == record::RecordKind::kConfirmed) {
-    note_ack(p, opened.seq);
+    ack_record(ep, index, opened.seq, hdr.key_phase, now);
     if (!timers::armed(p.timers, TimerId::kAck)) {
       timers::arm(p.timers, TimerId::kAck, now + timers::ack_delay(ep.s_.settings.retransmit));
     }
@@ -274,6 +327,7 @@ void EndpointAccess::established(Ep& ep, uint8_t index, uint32_t now, bool relea
   }
   p.state = static_cast<uint8_t>(PeerState::kEstablished);
   p.app_known = true;
+  p.keys_born = now;
   ++ep.counters_.handshakes_completed;
   timers::on_authenticated_rx(p, ep.s_.settings, now);
   // A simultaneous open's answer still waiting to take this slot over is
@@ -318,6 +372,7 @@ void EndpointAccess::established(Ep& ep, uint8_t index, uint32_t now, bool relea
   emit(ep, ev);
   if (peer_by_handle(ep, handle) == kNoSlot) return;
   flush_pending(ep, index, now);
+  if (peer_by_handle(ep, handle) != kNoSlot) rekey_check(ep, index, now);
 }
 
 size_t EndpointAccess::seal_riding(Ep& ep, uint8_t peer, ByteSpan out) noexcept {
@@ -330,11 +385,11 @@ size_t EndpointAccess::seal_riding(Ep& ep, uint8_t peer, ByteSpan out) noexcept 
   }
   if (best == kNoSlot) return 0;
   TxSlot& t = ep.s_.tx[best];
-  const size_t need = record::overhead(true, p.ctx.next_sequence(), p.ctx.alg()) + t.len;
+  const size_t need = record::overhead(true, p.ctx().next_sequence(), p.ctx().alg()) + t.len;
   if (need > out.size()) return 0;
   record::Sealed sealed;
   const record::RecordKind kind = t.confirmed ? record::RecordKind::kConfirmed : record::RecordKind::kData;
-  if (!ok(record::seal(p.ctx, ConstByteSpan(t.bytes, t.len), out, sealed, kind))) return 0;
+  if (!ok(record::seal(p.ctx(), ConstByteSpan(t.bytes, t.len), out, sealed, kind))) return 0;
   // The slot keeps the record itself from now on, for byte-identical resends.
   for (size_t i = 0; i < sealed.size; ++i) t.bytes[i] = out[i];
   t.len = static_cast<uint16_t>(sealed.size);
@@ -361,6 +416,7 @@ void EndpointAccess::finish_riding(Ep& ep, uint8_t peer, uint32_t now) noexcept 
 
 void EndpointAccess::flush_pending(Ep& ep, uint8_t index, uint32_t now) noexcept {
   PeerSlot& p = ep.s_.peers[index];
+  if (is_paused(p)) return;  // queued until resume()
   const LinkAddr to = addr_of(p);
   for (;;) {
     uint8_t best = kNoSlot;
@@ -369,12 +425,17 @@ void EndpointAccess::flush_pending(Ep& ep, uint8_t index, uint32_t now) noexcept
       if (!tx_belongs(t, p, index) || t.state != static_cast<uint8_t>(TxState::kPending)) continue;
       if (best == kNoSlot || static_cast<int32_t>(t.order - ep.s_.tx[best].order) < 0) best = i;
     }
-    if (best == kNoSlot) return;
+    if (best == kNoSlot) break;
     TxSlot& t = ep.s_.tx[best];
     record::Sealed sealed;
     const record::RecordKind kind = t.confirmed ? record::RecordKind::kConfirmed : record::RecordKind::kData;
     const ByteSpan out(ep.s_.frame_scratch, ep.s_.settings.mtu);
-    const Error e = record::seal(p.ctx, ConstByteSpan(t.bytes, t.len), out, sealed, kind);
+    const Error e = record::seal(p.ctx(), ConstByteSpan(t.bytes, t.len), out, sealed, kind);
+    if (e == Error::kLimitReached && p.rekey != static_cast<uint8_t>(RekeyState::kNone)) {
+      // The old keys are spent and the new ones are on their way: the
+      // payload waits for them rather than being lost.
+      break;
+    }
     if (!ok(e)) {
       // The keys refuse (usage limit): the message cannot go.
       const uint16_t message = t.message;
@@ -390,6 +451,7 @@ void EndpointAccess::flush_pending(Ep& ep, uint8_t index, uint32_t now) noexcept
       }
       return;
     }
+    p.bytes_sealed += t.len;
     for (size_t i = 0; i < sealed.size; ++i) t.bytes[i] = out[i];
     t.len = static_cast<uint16_t>(sealed.size);
     t.seq = sealed.seq;
@@ -398,7 +460,7 @@ void EndpointAccess::flush_pending(Ep& ep, uint8_t index, uint32_t now) noexcept
     const bool sent = transmit(ep, to, ConstByteSpan(t.bytes, t.len)) == TxResult::kSent;
     if (!sent) {
       t.state = static_cast<uint8_t>(TxState::kUnsent);
-      return;  // keep the order: later records wait behind this one
+      break;  // keep the order: later records wait behind this one
     }
     if (t.confirmed) {
       t.state = static_cast<uint8_t>(TxState::kAwaitAck);
@@ -406,6 +468,8 @@ void EndpointAccess::flush_pending(Ep& ep, uint8_t index, uint32_t now) noexcept
       tx_free(ep, best);
     }
   }
+  // Records and bytes sent count toward the limits that start a rekey.
+  rekey_check(ep, index, now);
 }
 
 void EndpointAccess::tx_timers(Ep& ep, uint32_t now) noexcept {
@@ -419,6 +483,7 @@ void EndpointAccess::tx_timers(Ep& ep, uint32_t now) noexcept {
       tx_free(ep, i);
       continue;
     }
+    if (is_paused(p)) continue;  // nothing is sent, and no retry is spent, while paused
     const LinkAddr to = addr_of(p);
     if (t.state == static_cast<uint8_t>(TxState::kUnsent)) {
       if (transmit(ep, to, ConstByteSpan(t.bytes, t.len)) != TxResult::kSent) continue;
@@ -460,7 +525,13 @@ void EndpointAccess::tx_timers(Ep& ep, uint32_t now) noexcept {
 
 void EndpointAccess::peer_timers(Ep& ep, uint8_t index, uint32_t now) noexcept {
   PeerSlot& p = ep.s_.peers[index];
-  if (!is_active(p)) return;
+  if (!is_active(p) || is_paused(p)) return;
+  if (timers::due(p.timers, TimerId::kRekey, now)) {
+    const PeerHandle handle = handle_of(ep, index);
+    rekey_timer(ep, index, now);
+    if (peer_by_handle(ep, handle) == kNoSlot) return;
+  }
+  rekey_maybe_retire(ep, index, now);
   if (timers::due(p.timers, TimerId::kAck, now)) {
     timers::cancel(p.timers, TimerId::kAck);
     if (p.ack_pending) (void)send_control(ep, index, wire::RecordControl::kAck, now);

@@ -134,6 +134,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t target = data[1] & 1;
   deliver(nodes, genuine, now);
 
+  // Bit 1 of data[1]: the target's session is paused while the fuzz frames
+  // (WAKE 0x22 among them) arrive, then resumed.
+  const bool pause = (data[1] & 2) != 0 && nodes[target].peer.valid() &&
+                     nodes[target].ep.state(nodes[target].peer) == PeerState::kEstablished;
+  if (pause) check(nodes[target].ep.pause(nodes[target].peer, now) == Error::kOk);
+
   // The fuzz frames.
   size_t pos = 2;
   while (pos < size) {
@@ -143,6 +149,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     pos += n;
     now += 3;
     pump(nodes, now);
+  }
+
+  if (pause && nodes[target].ep.state(nodes[target].peer) == PeerState::kEstablished) {
+    check(nodes[target].ep.resume(nodes[target].peer, now) == Error::kOk);
   }
 
   // The genuine exchange goes on: it completes, and data flows.

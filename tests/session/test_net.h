@@ -119,6 +119,19 @@ class Net {
     EXPECT_EQ(node.ep.begin(pf, node.id.local(), s), Error::kOk);
     return node;
   }
+  // Power-cycles node i: its endpoint loses all RAM state and starts again
+  // with the same identity (deep sleep with RAM off).
+  void reboot(size_t i, Settings s = {}) {
+    Node& node = *nodes_[i];
+    node.ep.~Endpoint();
+    new (&node.ep) Endpoint();
+    Platform pf;
+    pf.transmit = &Net::tx_hook;
+    pf.event = &Net::event_hook;
+    pf.lookup = &Net::lookup_hook;
+    pf.user = &node;
+    EXPECT_EQ(node.ep.begin(pf, node.id.local(), s), Error::kOk);
+  }
   // The next add() provisions a key for the responder role (signature methods).
   void next_is_responder(bool r) { roles_responder_ = r; }
 

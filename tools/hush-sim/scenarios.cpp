@@ -184,6 +184,9 @@ class App {
         ++alerts_;
         problems_.push_back(w_.device(a.device).name + ": security alert: " + error_name(a.ev.error));
         break;
+      case EventType::kPaused:
+      case EventType::kResumed:
+      case EventType::kRekeyed: break;
     }
   }
 

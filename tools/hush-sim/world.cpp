@@ -20,6 +20,9 @@ const char* event_name(session::EventType t) {
     case session::EventType::kPeerDead: return "peer-dead";
     case session::EventType::kHandshakeFailed: return "handshake-failed";
     case session::EventType::kSecurityAlert: return "security-alert";
+    case session::EventType::kPaused: return "paused";
+    case session::EventType::kResumed: return "resumed";
+    case session::EventType::kRekeyed: return "rekeyed";
   }
   return "?";
 }
