@@ -529,19 +529,19 @@ class HushMesh {
     if (ev.to == attacker_radio_) {
       return;  // the attacker records at transmission (it hears everything)
     }
-    std::vector<Dev*> receivers;
+    Dev* receiver = nullptr;  // at most one device takes a frame
     int node = -1;
     if (ev.to == ctrl_radio_) {
       if (!intact) return;
       // The controller's radio hands group records to its group node and
       // pairwise records to the node holding that connection id.
       if ((ev.frame[0] & wire::kFrameGroupMask) == wire::kFrameGroup) {
-        receivers.push_back(&dev(0));
+        receiver = &dev(0);
       } else {
         record::RecordHeader h;
         if (ok(record::parse_header(ConstByteSpan(ev.frame.data(), ev.frame.size()), h)) && h.has_cid && h.cid >= 1 &&
             h.cid <= o_.nodes) {
-          receivers.push_back(&dev(o_.nodes + h.cid));
+          receiver = &dev(o_.nodes + h.cid);
         } else {
           ++r_.drops["unknown_context"];
         }
@@ -563,11 +563,11 @@ class HushMesh {
                  radio_.config().profile.rx_uj_per_byte;
       if (!intact || !dev(node + 1).up) return;
       note(name(node + 1), "hears " + m.key + (m.device < 0 ? " (attacker)" : ""));
-      receivers.push_back(&dev(node + 1));
+      receiver = &dev(node + 1);
     }
-    for (Dev* d : receivers) {
+    if (receiver != nullptr) {
       in_meta_ = &m;
-      d->n->input(ConstByteSpan(ev.frame.data(), ev.frame.size()), now_ms());
+      receiver->n->input(ConstByteSpan(ev.frame.data(), ev.frame.size()), now_ms());
       in_meta_ = nullptr;
     }
   }

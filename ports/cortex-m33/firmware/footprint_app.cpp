@@ -110,6 +110,8 @@ int main() {
     if (radio[3] == 1 && !ok(node.command_epoch(radio[4], now))) ++failures;
     if (radio[3] == 2 && !ok(node.rotate_group(radio[4], rx(), now))) ++failures;
     if (radio[3] == 3 && !ok(node.rekey_pairwise(peer, p, po, now))) ++failures;
+    if (radio[3] == 4 && !ok(node.challenge_group(radio[4], now))) ++failures;
+    if (radio[3] == 5 && !ok(node.challenge_pairwise(peer, now))) ++failures;
     if (!ok(node.poll(now)) || node.next_deadline(now) == 0) ++failures;
     if (radio[5] == 0) break;
   }
@@ -284,6 +286,13 @@ bool lookup(void*, const edhoc::IdCredView& id, edhoc::PeerCredential& out) {
   return id.is_kid;
 }
 
+volatile uint64_t stored_mark;
+
+bool reserve(void*, uint64_t reserved_until) noexcept {
+  stored_mark = reserved_until;
+  return true;
+}
+
 Error run_session() {
   session::Platform pf;
   pf.transmit = radio_transmit;
@@ -307,6 +316,18 @@ Error run_session() {
     while (endpoint.poll(clock_ms) == Error::kNeedMore) {
     }
     if (endpoint.next_deadline(clock_ms) == UINT32_MAX) break;
+    // A sleepy device pauses, and keeps the session across deep sleep.
+    if (radio[2] == 1) HUSH_TRY(endpoint.pause(peer, clock_ms));
+    if (radio[2] == 2) HUSH_TRY(endpoint.resume(peer, clock_ms));
+    if (radio[2] == 3) {
+      session::SleepStore store;
+      store.key = ConstByteSpan(key, 16);
+      store.reserve = reserve;
+      store.stored_sequence = stored_mark;
+      size_t len = 0;
+      HUSH_TRY(endpoint.export_session(peer, store, ByteSpan(radio), len, clock_ms));
+      HUSH_TRY(endpoint.import_session(ConstByteSpan(radio, len), store, peer, clock_ms));
+    }
   }
   return endpoint.close(peer, clock_ms);
 }
