@@ -114,11 +114,12 @@ enum class RekeyState : uint8_t {
 
 /// PeerSlot::flags.
 enum PeerFlags : uint8_t {
-  kPeerPaused = 1,       ///< pause(): no keepalive, no liveness check, nothing sent
-  kPeerWakeProbe = 2,    ///< paused, and a WAKE's one probe is out
-  kPeerImported = 4,     ///< restored from a blob; freshness unknown until the probe is acked
-  kPeerRetireSent = 8,   ///< rekey: told the peer it may wipe our old keys
-  kPeerRekeyAsked = 16,  ///< rekey: the peer asked for one (its limit is near)
+  kPeerPaused = 1,        ///< pause(): no keepalive, no liveness check, nothing sent
+  kPeerWakeProbe = 2,     ///< paused, and a WAKE's one probe is out
+  kPeerImported = 4,      ///< restored from a blob; freshness unknown until the probe is acked
+  kPeerRetireSent = 8,    ///< rekey: told the peer it may wipe our old keys
+  kPeerRekeyAsked = 16,   ///< rekey: the peer asked for one (its limit is near)
+  kPeerRetireAcked = 32,  ///< rekey: the peer acked our retire (it resends no more)
 };
 
 /// One session: what an established tunnel keeps (src/session/peer_table.cpp).
@@ -152,12 +153,14 @@ struct PeerSlot {
   uint8_t flags = 0;  // PeerFlags
   uint8_t rekey = 0;  // RekeyState
   uint8_t rekey_attempts = 0;
-  uint8_t cur = 0;            // keys[cur] seal; keys[cur ^ 1] hold the other key phase during a rekey
-  uint32_t keys_born = 0;     // when keys[cur] were derived (age limit, awake time)
-  uint32_t bytes_sealed = 0;  // payload bytes sealed with keys[cur] (byte limit)
-  uint32_t last_wake = 0;     // the last WAKE that caused a probe (rate limit)
-  uint32_t dual_since = 0;    // when a second key set appeared
-  uint64_t probe_seq = 0;     // imported: our first sequence number; an ack naming it proves freshness
+  uint8_t cur = 0;               // keys[cur] seal; keys[cur ^ 1] hold the other key phase during a rekey
+  uint32_t keys_born = 0;        // when keys[cur] were derived (age limit, awake time)
+  uint32_t bytes_sealed = 0;     // payload bytes sealed with keys[cur] (byte limit)
+  uint32_t last_wake = 0;        // the last WAKE that caused a probe (rate limit)
+  uint32_t dual_since = 0;       // when a second key set appeared
+  uint32_t retire_deadline = 0;  // kRetiring: the old keys go by then, acked or not
+  uint64_t retire_seq = 0;       // sequence number of the last retire sent (its ack ends the resends)
+  uint64_t probe_seq = 0;        // imported: our first sequence number; an ack naming it proves freshness
   record::SecurityContext keys[2]{};
   record::SecurityContext& ctx() noexcept { return keys[cur]; }
   const record::SecurityContext& ctx() const noexcept { return keys[cur]; }

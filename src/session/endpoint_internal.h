@@ -105,7 +105,7 @@ struct EndpointAccess {
   static size_t seal_riding(Ep& ep, uint8_t peer, ByteSpan out) noexcept;
   /// `phase`: key phase of the record that carried it.
   static void on_control(Ep& ep, uint8_t index, uint64_t seq, ConstByteSpan payload, bool phase, uint32_t now) noexcept;
-  static void on_ack(Ep& ep, uint8_t index, ConstByteSpan payload, bool phase) noexcept;
+  static void on_ack(Ep& ep, uint8_t index, ConstByteSpan payload, bool phase, uint32_t now) noexcept;
   static void note_ack(PeerSlot& p, uint64_t seq) noexcept;
   static void alert(Ep& ep, uint8_t index, Error why) noexcept;
   static ConstByteSpan own_kid(const Ep& ep) noexcept;
@@ -143,6 +143,14 @@ struct EndpointAccess {
   static void rekey_retire_old(Ep& ep, uint8_t index, uint32_t now) noexcept;
   /// Sends "done with the old keys" when nothing of ours still needs them.
   static void rekey_maybe_retire(Ep& ep, uint8_t index, uint32_t now) noexcept;
+  static void send_retire(Ep& ep, uint8_t index, uint32_t now) noexcept;
+  /// kRetiring and the old keys gone and our retire acked: back to one key set.
+  static void rekey_settle(Ep& ep, uint8_t index, uint32_t now) noexcept;
+  /// An ack under the current keys: does it name our retire?
+  static void rekey_on_ack(Ep& ep, uint8_t index, uint32_t bitmap, uint64_t largest, bool phase, uint32_t now) noexcept;
+  /// A rekey is under way and the old keys have only the records its own
+  /// EDHOC messages may need left: data and acks wait for the new keys.
+  static bool rekey_reserved(const Ep& ep, const PeerSlot& p) noexcept;
   static Error send_rekey_flight(Ep& ep, uint8_t index, HandshakeSlot& h) noexcept;
   static bool start_rekey_flight(Ep& ep, uint8_t hindex, uint8_t n, size_t len, uint32_t now) noexcept;
   static void rekey_fail(Ep& ep, uint8_t index, Error why, uint32_t now) noexcept;

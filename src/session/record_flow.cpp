@@ -64,10 +64,14 @@ Error EndpointAccess::send_control(Ep& ep, uint8_t index, wire::RecordControl ty
   if (!p.ctx().ready()) return Error::kInvalidState;
   // A paused session sends nothing but the probes that wake it.
   if (is_paused(p) && type != wire::RecordControl::kKeepalive) return Error::kInvalidState;
-  record::SecurityContext& other = p.keys[p.cur ^ 1];
-  const bool old_ack =
-      type == wire::RecordControl::kAck && p.ack_has_records && other.ready() && other.key_phase() == p.ack_phase;
-  record::SecurityContext& keys = old_ack ? other : p.ctx();
+  // Every control record, acks of the other phase's records included, is
+  // sealed with the current keys: the peer holds them whenever we do (the
+  // switch follows its proof), and the old keys' last records stay for the
+  // rekey's own messages.
+  if ((type == wire::RecordControl::kAck || type == wire::RecordControl::kKeepalive) && rekey_reserved(ep, p)) {
+    return Error::kNeedMore;  // sent with the new keys once they are in use
+  }
+  record::SecurityContext& keys = p.ctx();
   // ack | bitmap | largest, or the type alone.
   uint8_t payload[1 + wire::kAckBitmapLen + wire::kRecordMaxPsnLen];
   size_t n = 0;
@@ -130,7 +134,7 @@ Error EndpointAccess::send_control(Ep& ep, uint8_t index, wire::RecordControl ty
 
 // --- Receiving ---------------------------------------------------------------------
 
-void EndpointAccess::on_ack(Ep& ep, uint8_t index, ConstByteSpan payload, bool phase) noexcept {
+void EndpointAccess::on_ack(Ep& ep, uint8_t index, ConstByteSpan payload, bool phase, uint32_t now) noexcept {
   PeerSlot& p = ep.s_.peers[index];
   if (payload.size() == 1) return;  // proof of life only
   if (payload.size() < 1 + wire::kAckBitmapLen + 1 ||
@@ -143,6 +147,7 @@ void EndpointAccess::on_ack(Ep& ep, uint8_t index, ConstByteSpan payload, bool p
   uint64_t largest = 0;
   for (size_t i = 1 + wire::kAckBitmapLen; i < payload.size(); ++i) largest = (largest << 8) | payload[i];
   const PeerHandle handle = handle_of(ep, index);
+  rekey_on_ack(ep, index, bitmap, largest, phase, now);
   for (uint8_t i = 0; i < kTxSlots; ++i) {
     TxSlot& t = ep.s_.tx[i];
     if (!tx_belongs(t, p, index) || !t.confirmed) continue;
@@ -179,15 +184,20 @@ void EndpointAccess::on_control(Ep& ep, uint8_t index, uint64_t seq, ConstByteSp
     return;
   }
   switch (static_cast<wire::RecordControl>(payload[0])) {
-    case wire::RecordControl::kAck: on_ack(ep, index, payload, phase); return;
-    case wire::RecordControl::kAckOtherPhase: on_ack(ep, index, payload, !phase); return;
+    case wire::RecordControl::kAck: on_ack(ep, index, payload, phase, now); return;
+    case wire::RecordControl::kAckOtherPhase: on_ack(ep, index, payload, !phase, now); return;
     case wire::RecordControl::kKeepalive:
       ack_record(ep, index, seq, phase, now);
       timers::arm(p.timers, TimerId::kAck, now);
       return;
+    case wire::RecordControl::kRekeyRetire:
+      // Acked so that its sender stops resending it (rekey.cpp).
+      ack_record(ep, index, seq, phase, now);
+      timers::arm(p.timers, TimerId::kAck, now);
+      rekey_on_control(ep, index, payload, now);
+      return;
     case wire::RecordControl::kRekeyRequest:
-    case wire::RecordControl::kRekeyMessage:
-    case wire::RecordControl::kRekeyRetire: rekey_on_control(ep, index, payload, now); return;
+    case wire::RecordControl::kRekeyMessage: rekey_on_control(ep, index, payload, now); return;
     case wire::RecordControl::kClose: {
       // Ack it under the keys about to go, then wipe them.
       ack_record(ep, index, seq, phase, now);
@@ -426,6 +436,9 @@ void EndpointAccess::flush_pending(Ep& ep, uint8_t index, uint32_t now) noexcept
       if (best == kNoSlot || static_cast<int32_t>(t.order - ep.s_.tx[best].order) < 0) best = i;
     }
     if (best == kNoSlot) break;
+    // The old keys' last records belong to the rekey's own messages: the
+    // payload waits for the new keys.
+    if (rekey_reserved(ep, p)) break;
     TxSlot& t = ep.s_.tx[best];
     record::Sealed sealed;
     const record::RecordKind kind = t.confirmed ? record::RecordKind::kConfirmed : record::RecordKind::kData;
@@ -517,7 +530,12 @@ void EndpointAccess::tx_timers(Ep& ep, uint32_t now) noexcept {
     }
     ++t.retries;
     ++ep.counters_.retransmissions;
-    t.rto = timers::backoff(t.rto, rs);
+    // A record sealed with the old keys holds the retire of a rekey (and,
+    // through it, the next rekey): it goes again at the initial timeout
+    // rather than a backed-off one.
+    const bool holds_retire = p.rekey == static_cast<uint8_t>(RekeyState::kRetiring) &&
+                              ((t.bytes[0] & wire::kRecordKeyPhase) != 0) != p.ctx().key_phase();
+    t.rto = holds_retire ? rs.initial_ms : timers::backoff(t.rto, rs);
     t.resend_at = now + timers::jittered(t.rto, rs);
     (void)transmit(ep, to, ConstByteSpan(t.bytes, t.len));
   }

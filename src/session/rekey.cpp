@@ -34,6 +34,18 @@ bool other_ready(const PeerSlot& p) noexcept {
   return p.keys[p.cur ^ 1].ready();
 }
 
+// Records a rekey's own EDHOC messages may take from the old keys: the
+// initiator sends message_1 and message_3, the responder answers with
+// message_2, each at most retries + 1 times, and the responder asks once.
+uint32_t flight_reserve(const Settings& s) noexcept {
+  return 2u * (uint32_t{s.retransmit.retries} + 1u) + 1u;
+}
+
+uint32_t remaining(const record::SecurityContext& c) noexcept {
+  const uint64_t max = c.limits().max_encryptions;
+  return c.encryptions() >= max ? 0u : static_cast<uint32_t>(max - c.encryptions());
+}
+
 uint32_t retire_after(const Settings& s) noexcept {
   if (s.rekey.retire_after_ms != 0) return s.rekey.retire_after_ms;
   // The retransmission budget of a confirmed record: every resend at the
@@ -79,11 +91,25 @@ bool limit_due(const PeerSlot& p, const Settings& s, uint32_t now) noexcept {
   const record::SecurityContext& c = p.keys[p.cur];
   if ((p.flags & kPeerRekeyAsked) != 0) return true;
   if (c.sender_limit() != record::LimitState::kOk || c.recipient_limit() != record::LimitState::kOk) return true;
+  // Start early enough that what is left covers the run at the configured
+  // retry budget: its flights, and as much again for the acks, keepalives
+  // and data sealed while it runs (a near threshold set close to the hard
+  // limit, or a small limit on a lossy link, would otherwise leave the run
+  // without records). At most half the limit, so small limits still work.
+  const uint32_t start = 3u * flight_reserve(s);
+  const uint32_t half = c.limits().max_encryptions / 2u;
+  if (remaining(c) <= (start < half ? start : half)) return true;
   if (s.rekey.after_bytes != 0 && p.bytes_sealed >= s.rekey.after_bytes) return true;
   return s.rekey.after_ms != 0 && timers::reached(now, p.keys_born + s.rekey.after_ms);
 }
 
 }  // namespace
+
+bool EndpointAccess::rekey_reserved(const Ep& ep, const PeerSlot& p) noexcept {
+  const auto r = static_cast<RekeyState>(p.rekey);
+  if (r != RekeyState::kRequested && r != RekeyState::kRunning && r != RekeyState::kNextReady) return false;
+  return remaining(p.keys[p.cur]) <= flight_reserve(ep.s_.settings);
+}
 
 void EndpointAccess::rekey_check(Ep& ep, uint8_t index, uint32_t now) noexcept {
   PeerSlot& p = ep.s_.peers[index];
@@ -106,7 +132,9 @@ void EndpointAccess::rekey_check(Ep& ep, uint8_t index, uint32_t now) noexcept {
       (void)transmit(ep, addr_of(p), ConstByteSpan(out.data(), sealed.size));
     }
     p.rekey = static_cast<uint8_t>(RekeyState::kRequested);
-    timers::arm(p.timers, TimerId::kRekey, now + 2 * s.retransmit.max_ms);
+    // Asked again after twice the initial timeout: a lost request must not
+    // leave the keys running toward their limit (each costs one record).
+    timers::arm(p.timers, TimerId::kRekey, now + timers::jittered(2 * s.retransmit.initial_ms, s.retransmit));
     return;
   }
   if constexpr (config::kInitiator) {
@@ -153,12 +181,13 @@ void EndpointAccess::rekey_switch(Ep& ep, uint8_t index, uint32_t now) noexcept 
   }
   p.cur = static_cast<uint8_t>(p.cur ^ 1);
   p.rekey = static_cast<uint8_t>(RekeyState::kRetiring);
-  p.flags = static_cast<uint8_t>(p.flags & ~(kPeerRetireSent | kPeerRekeyAsked));
+  p.flags = static_cast<uint8_t>(p.flags & ~(kPeerRetireSent | kPeerRetireAcked | kPeerRekeyAsked));
   p.keys_born = now;
   p.bytes_sealed = 0;
   ++ep.counters_.rekeys;
   ++ep.counters_.handshakes_completed;
-  timers::arm(p.timers, TimerId::kRekey, now + retire_after(ep.s_.settings));
+  p.retire_deadline = now + retire_after(ep.s_.settings);
+  timers::arm(p.timers, TimerId::kRekey, p.retire_deadline);
   const PeerHandle handle = EndpointAccess::handle_of(ep, index);
   Event ev;
   ev.type = EventType::kRekeyed;
@@ -175,6 +204,9 @@ void EndpointAccess::rekey_switch(Ep& ep, uint8_t index, uint32_t now) noexcept 
         ((t.bytes[0] & wire::kRecordKeyPhase) != 0) != p.ctx().key_phase()) {
       t.resend_at = now;
       t.rto = ep.s_.settings.retransmit.initial_ms;
+      // A fresh budget: the retire, and with it the next rekey, waits on
+      // these acks, and their sends so far went before the switch.
+      t.retries = 0;
     }
   }
   rekey_maybe_retire(ep, index, now);
@@ -190,12 +222,38 @@ void EndpointAccess::rekey_retire_old(Ep& ep, uint8_t index, uint32_t now) noexc
     p.keys[p.cur ^ 1].reset();
     ep.counters_.dual_key_ms += now - p.dual_since;
   }
-  if (p.rekey == static_cast<uint8_t>(RekeyState::kRetiring) && (p.flags & kPeerRetireSent) != 0) {
-    p.rekey = static_cast<uint8_t>(RekeyState::kNone);
-    p.flags = static_cast<uint8_t>(p.flags & ~kPeerRetireSent);
-    timers::cancel(p.timers, TimerId::kRekey);
-    rekey_check(ep, index, now);
+  rekey_settle(ep, index, now);
+}
+
+// The rekey is over once the old keys are gone (the peer's retire came, or
+// the deadline passed) and the peer acked our retire: until then our retire
+// is resent, so a lost retire or a lost ack strands neither side.
+void EndpointAccess::rekey_settle(Ep& ep, uint8_t index, uint32_t now) noexcept {
+  PeerSlot& p = ep.s_.peers[index];
+  if (p.rekey != static_cast<uint8_t>(RekeyState::kRetiring) || other_ready(p) || (p.flags & kPeerRetireAcked) == 0) {
+    return;
   }
+  p.rekey = static_cast<uint8_t>(RekeyState::kNone);
+  p.flags = static_cast<uint8_t>(p.flags & ~(kPeerRetireSent | kPeerRetireAcked));
+  timers::cancel(p.timers, TimerId::kRekey);
+  rekey_check(ep, index, now);
+}
+
+// Seals a retire with the new keys and sends it; it asks for an ack, and
+// goes again on its own short timer (the initial timeout, not the backed-off
+// one of data records) until acked or the deadline.
+void EndpointAccess::send_retire(Ep& ep, uint8_t index, uint32_t now) noexcept {
+  PeerSlot& p = ep.s_.peers[index];
+  const Settings& s = ep.s_.settings;
+  const uint32_t again = now + timers::jittered(s.retransmit.initial_ms, s.retransmit);
+  timers::arm(p.timers, TimerId::kRekey, timers::sooner(now, p.retire_deadline, again));
+  uint8_t body[1] = {static_cast<uint8_t>(wire::RecordControl::kRekeyRetire)};
+  record::Sealed sealed;
+  const ByteSpan out(ep.s_.frame_scratch, s.mtu);
+  if (!ok(record::seal(p.ctx(), ConstByteSpan(body), out, sealed, record::RecordKind::kControl))) return;
+  p.retire_seq = sealed.seq;
+  p.flags = static_cast<uint8_t>(p.flags | kPeerRetireSent);
+  (void)transmit(ep, addr_of(p), ConstByteSpan(out.data(), sealed.size));
 }
 
 void EndpointAccess::rekey_maybe_retire(Ep& ep, uint8_t index, uint32_t now) noexcept {
@@ -204,13 +262,21 @@ void EndpointAccess::rekey_maybe_retire(Ep& ep, uint8_t index, uint32_t now) noe
     return;
   }
   if (old_phase_outstanding(ep.s_, p, index)) return;
-  uint8_t body[1] = {static_cast<uint8_t>(wire::RecordControl::kRekeyRetire)};
-  record::Sealed sealed;
-  const ByteSpan out(ep.s_.frame_scratch, ep.s_.settings.mtu);
-  if (!ok(record::seal(p.ctx(), ConstByteSpan(body), out, sealed, record::RecordKind::kControl))) return;
-  if (transmit(ep, addr_of(p), ConstByteSpan(out.data(), sealed.size)) != TxResult::kSent) return;
-  p.flags = static_cast<uint8_t>(p.flags | kPeerRetireSent);
-  if (!other_ready(p)) rekey_retire_old(ep, index, now);
+  send_retire(ep, index, now);
+}
+
+void EndpointAccess::rekey_on_ack(Ep& ep, uint8_t index, uint32_t bitmap, uint64_t largest, bool phase,
+                                  uint32_t now) noexcept {
+  PeerSlot& p = ep.s_.peers[index];
+  if (p.rekey != static_cast<uint8_t>(RekeyState::kRetiring) || (p.flags & kPeerRetireSent) == 0 ||
+      (p.flags & kPeerRetireAcked) != 0 || phase != p.ctx().key_phase()) {
+    return;
+  }
+  const uint64_t seq = p.retire_seq;
+  if (seq == largest || (seq < largest && largest - seq <= 32 && ((bitmap >> (largest - seq - 1)) & 1u) != 0)) {
+    p.flags = static_cast<uint8_t>(p.flags | kPeerRetireAcked);
+    rekey_settle(ep, index, now);
+  }
 }
 
 void EndpointAccess::rekey_timer(Ep& ep, uint8_t index, uint32_t now) noexcept {
@@ -218,10 +284,27 @@ void EndpointAccess::rekey_timer(Ep& ep, uint8_t index, uint32_t now) noexcept {
   timers::cancel(p.timers, TimerId::kRekey);
   switch (static_cast<RekeyState>(p.rekey)) {
     case RekeyState::kRetiring:
-      // Deadline: the peer's retire never came (or ours could not go). The
-      // old keys go now; a record still sealed with them finds no keys.
-      p.flags = static_cast<uint8_t>(p.flags | kPeerRetireSent);
+      if (!timers::reached(now, p.retire_deadline)) {
+        // Our retire (or its ack) was lost: send another.
+        if ((p.flags & kPeerRetireSent) != 0 && (p.flags & kPeerRetireAcked) == 0) {
+          ++ep.counters_.retransmissions;
+          send_retire(ep, index, now);
+        } else {
+          timers::arm(p.timers, TimerId::kRekey, p.retire_deadline);
+        }
+        return;
+      }
+      // Deadline: the peer's retire (or its ack of ours) never came. The old
+      // keys go now; a record still sealed with them finds no keys.
+      p.flags = static_cast<uint8_t>(p.flags | kPeerRetireSent | kPeerRetireAcked);
       rekey_retire_old(ep, index, now);
+      return;
+    case RekeyState::kNextReady:
+      if (p.handshake == kNoSlot) {
+        // message_3's retry budget ran out and no record with the new keys
+        // came in a retire period after it: the responder never switched.
+        rekey_fail(ep, index, Error::kNeedMore, now);
+      }
       return;
     case RekeyState::kRequested: p.rekey = static_cast<uint8_t>(RekeyState::kNone); break;
     case RekeyState::kNone: break;
@@ -372,6 +455,17 @@ void EndpointAccess::rekey_timers(Ep& ep, uint8_t hindex, uint32_t now) noexcept
   if (!timers::due(h.timers, TimerId::kRetransmit, now)) return;
   const RetransmitSettings& rs = ep.s_.settings.retransmit;
   if (h.retries >= rs.retries) {
+    if (h.initiator && h.step == HandshakeStep::kAwaitConfirm) {
+      // message_3 may have arrived and its confirmation been lost: the
+      // responder then seals with the new keys, and dropping them here would
+      // strand the session. Keep them and wait a retire period for a record
+      // with the new keys (rekey_other_phase switches); then give up.
+      PeerSlot& p = ep.s_.peers[h.peer];
+      handshake_release(ep, hindex);
+      p.handshake = kNoSlot;
+      timers::arm(p.timers, TimerId::kRekey, now + retire_after(ep.s_.settings));
+      return;
+    }
     rekey_fail(ep, h.peer, Error::kNeedMore, now);
     return;
   }
@@ -394,14 +488,19 @@ void EndpointAccess::rekey_on_control(Ep& ep, uint8_t index, ConstByteSpan paylo
       alert(ep, index, Error::kMalformed);
       return;
     }
-    if (p.rekey == static_cast<uint8_t>(RekeyState::kNone) && !is_paused(p)) {
-      // The peer's limit counts as ours: start now.
-      p.flags = static_cast<uint8_t>(p.flags | kPeerRekeyAsked);
+    if (!is_paused(p)) {
+      // The peer's limit counts as ours: start now, or as soon as the last
+      // rekey has retired its keys (a request is not resent for long).
+      if (p.rekey != static_cast<uint8_t>(RekeyState::kRunning) &&
+          p.rekey != static_cast<uint8_t>(RekeyState::kNextReady)) {
+        p.flags = static_cast<uint8_t>(p.flags | kPeerRekeyAsked);
+      }
       rekey_check(ep, index, now);
     }
     return;
   }
   if (type == wire::RecordControl::kRekeyRetire) {
+    // (on_control acks it, also when it is a copy after we settled.)
     if (p.rekey == static_cast<uint8_t>(RekeyState::kRetiring)) rekey_retire_old(ep, index, now);
     return;
   }

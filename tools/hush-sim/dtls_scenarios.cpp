@@ -504,10 +504,11 @@ DtlsReport run_pair(const Options& o, DtlsSuite suite, const std::string& name, 
   return d;
 }
 
-// sleepy: connect and send a reading; the client's RAM goes off for a
-// minute (its endpoint is destroyed; the session, saved with
-// mbedtls_ssl_session_save, survives as in flash); it wakes, resumes the
-// session (abbreviated handshake) and sends a reading. The server stays up.
+// sleepy (issue 9 item 6): connect, --readings (10) readings of 8 bytes, an
+// hour with the client's RAM off (its endpoint is destroyed; the session,
+// saved with mbedtls_ssl_session_save, survives as in flash), a wake that
+// resumes the session (abbreviated handshake), and as many readings again.
+// The server stays up. Payloads are tagged "#<id> " and padded to 8 bytes.
 DtlsReport run_sleepy(const Options& o, DtlsSuite suite) {
   DtlsReport d;
   d.suite = suite;
@@ -515,18 +516,29 @@ DtlsReport run_sleepy(const Options& o, DtlsSuite suite) {
   Report& r = d.r;
   r.scenario = "sleepy";
   r.options = o;
+  const int readings = o.readings ? o.readings : 10;
   DtlsCredentials creds(suite, o.seed);
   d.certificate_bytes[0] = creds.certificate_bytes(false);
   d.certificate_bytes[1] = creds.certificate_bytes(true);
   DtlsWorld w(radio_config(o, o.loss.value_or(0.0), o.seed), d.settings, creds, o.seed, o.timeline);
   DtlsApp app(w);
-  int delivered = 0;
+  int delivered = 0, sent = 0;
   app.on_data = [&](int dev, const std::string&) { delivered += dev == 1; };
+  auto send_reading = [&]() {
+    const std::string tag = "#" + std::to_string(++sent) + " ";  // DtlsApp numbers payloads 1, 2, ...
+    app.send(0, std::string(tag.size() < 8 ? 8 - tag.size() : 0, 'r'));
+  };
   w.ep(1).start();
   w.ep(0).start();
-  app.send(0, reading("temp", 0));
-  w.run(120 * kSec, [&]() { return w.ep(0).state() == DtlsState::kFailed || delivered > 0; });
-  if (delivered == 0) r.problems.push_back("first handshake or reading failed: " + failure_of(w));
+  send_reading();
+  for (int i = 1; i < readings; ++i) {
+    w.at(static_cast<SimTime>(i) * 2 * kSec, [&]() {
+      if (app.connected(0)) send_reading();
+    });
+  }
+  w.run(static_cast<SimTime>(readings) * 2 * kSec + 120 * kSec,
+        [&]() { return w.ep(0).state() == DtlsState::kFailed || delivered >= readings; });
+  if (delivered < readings) r.problems.push_back("first handshake or readings failed: " + failure_of(w));
   const std::vector<uint8_t> saved = w.ep(0).save_session();
   d.saved_session_bytes = saved.size();
   if (saved.empty()) r.problems.push_back("mbedtls_ssl_session_save gave nothing");
@@ -534,14 +546,20 @@ DtlsReport run_sleepy(const Options& o, DtlsSuite suite) {
   r.handshake.ms_to_connect = static_cast<double>(std::max(first_at, app.connected_at(1))) / 1000.0;
   r.handshake.round_trips = w.handshake_depth() / 2.0;
   const DtlsCounters c0 = w.counters(0), s0 = w.counters(1);
-  const SimTime wake = w.now() + 60 * kSec;
+  const SimTime wake = w.now() + 3600 * kSec;
   w.make_endpoint(0);  // RAM off
   app.forget(0);
   w.at(wake, [&]() {
     w.ep(0).start(saved);
-    app.send(0, reading("temp", 1));
+    send_reading();  // queued until the resumed handshake is done
   });
-  w.run(wake + 120 * kSec, [&]() { return w.ep(0).state() == DtlsState::kFailed || delivered > 1; });
+  for (int i = 1; i < readings; ++i) {
+    w.at(wake + static_cast<SimTime>(i) * 2 * kSec, [&]() {
+      if (app.connected(0)) send_reading();
+    });
+  }
+  w.run(wake + static_cast<SimTime>(readings) * 2 * kSec + 120 * kSec,
+        [&]() { return w.ep(0).state() == DtlsState::kFailed || delivered >= 2 * readings; });
   const DtlsCounters c1 = w.counters(0), s1 = w.counters(1);
   d.resumed = w.ep(0).resumed() && w.ep(0).state() == DtlsState::kConnected;
   d.resumption.frames =
@@ -551,7 +569,7 @@ DtlsReport run_sleepy(const Options& o, DtlsSuite suite) {
     d.resumption.ms_to_connect =
         static_cast<double>(std::max(app.connected_at(0), app.connected_at(1)) - wake) / 1000.0;
   }
-  if (delivered < 2) r.problems.push_back("the reading after the pause did not arrive: " + failure_of(w));
+  if (delivered < 2 * readings) r.problems.push_back("readings after the pause did not arrive: " + failure_of(w));
   collect(w, app, d);
   r.clients = 1;
   r.clients_connected = app.both_connected();

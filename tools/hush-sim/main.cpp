@@ -14,6 +14,7 @@
 #include "mesh_scenario.h"
 #include "report.h"
 #include "scenarios.h"
+#include "sleep_scenarios.h"
 
 using namespace hush::sim;
 
@@ -23,7 +24,7 @@ int usage(const char* why = nullptr) {
   if (why) std::fprintf(stderr, "hush-sim: %s\n", why);
   std::string names;
   for (const std::string& s : scenario_names()) names += (names.empty() ? "" : "|") + s;
-  names += "|mesh";
+  names += "|mesh|sleepy|rekey|deep-sleep";
   std::string profiles;
   for (const RadioProfile& p : radio_profiles()) profiles += (profiles.empty() ? "" : "|") + p.name;
   std::fprintf(stderr,
@@ -139,6 +140,11 @@ int main(int argc, char** argv) {
         print_mesh(r, std::cout);
       }
       return r.ok ? 0 : 1;
+    }
+    if (is_sleep_scenario(o.scenario) && baseline.empty()) {
+      const nlohmann::json j = run_sleep_scenario(o);
+      std::cout << (as_json ? j.dump() : j.dump(2)) << "\n";
+      return j.value("ok", false) ? 0 : 1;
     }
     if (!baseline.empty()) return run_with_baseline(o, baseline, baseline_mtu, as_json, std::cout);
     const Report r = run_scenario(o);

@@ -125,6 +125,9 @@ int World::add_device(const std::string& name, uint8_t kid, bool initiator, bool
   settings.suite = config_.suite;
   settings.retransmit = config_.retransmit;
   settings.accept_incoming = accept_incoming;
+  if (config_.settings_hook) config_.settings_hook(settings);
+  d->platform = platform;
+  d->settings = settings;
   d->ep = std::make_unique<session::Endpoint>();
   const edhoc::LocalCredential self{d->ccs.cred_view(), d->ccs.id_cred_view(),
                                     crypto::PrivateKey::from_raw(d->sk.data())};
@@ -209,6 +212,23 @@ Error World::close(int dev, session::PeerHandle peer) {
   return e;
 }
 
+Error World::call(int dev, const std::function<Error(session::Endpoint&, uint32_t)>& fn) {
+  Device& d = device(dev);
+  const Error e = fn(*d.ep, clock_ms(d));
+  flush(dev);
+  dispatch(dev);
+  return e;
+}
+
+void World::reboot(int dev) {
+  Device& d = device(dev);
+  d.ep.reset();  // RAM off: nothing of the session survives but what was exported
+  d.ep = std::make_unique<session::Endpoint>();
+  const edhoc::LocalCredential self{d.ccs.cred_view(), d.ccs.id_cred_view(), crypto::PrivateKey::from_raw(d.sk.data())};
+  const Error e = d.ep->begin(d.platform, self, d.settings);
+  if (!ok(e)) throw std::runtime_error("Endpoint::begin after reboot of " + d.name + ": " + error_name(e));
+}
+
 void World::at(SimTime t, std::function<void()> fn) {
   actions_.push(Action{t, action_seq_++, std::move(fn)});
 }
@@ -288,6 +308,7 @@ void World::flush(int i) {
   std::vector<std::pair<session::LinkAddr, std::vector<uint8_t>>> out;
   out.swap(d.outbox);
   for (auto& [addr, frame] : out) {
+    if (on_transmit) on_transmit(i, frame);
     const int to = addr.is_broadcast() ? -1 : device_at(addr);
     FrameMeta m;
     m.device = i;

@@ -40,6 +40,8 @@ struct WorldConfig {
   bool timeline = true;
   size_t timeline_limit = 20000;
   session::RetransmitSettings retransmit{};  ///< the session layer's defaults unless a scenario says otherwise
+  /// Optional: adjusts every device's Settings (limits, rekey) before begin().
+  std::function<void(session::Settings&)> settings_hook;
 };
 
 /// One line of the message-sequence timeline.
@@ -78,6 +80,8 @@ struct Device {
   std::vector<uint8_t> sk;
   std::vector<uint8_t> pub;  ///< public key as PeerCredential wants it
   uint8_t kid = 0;
+  session::Platform platform{};  ///< kept so that reboot() can begin() again
+  session::Settings settings{};
   uint32_t clock_offset_ms = 0;  ///< each device's clock starts elsewhere
   SimTime cpu_free = 0;          ///< busy with a public-key operation until then
   SimTime poll_not_before = 0;   ///< spin guard
@@ -115,6 +119,14 @@ class World {
   Error connect(int dev, int to, session::PeerHandle& peer);
   Error send(int dev, session::PeerHandle peer, const std::vector<uint8_t>& payload, uint8_t flags, uint16_t& message);
   Error close(int dev, session::PeerHandle peer);
+  /// Any other endpoint call (pause, resume, export, import), at the
+  /// device's clock; its frames and events go out as for the calls above.
+  Error call(int dev, const std::function<Error(session::Endpoint&, uint32_t now_ms)>& fn);
+  /// Power cycle with RAM off: the Endpoint is destroyed and a new one
+  /// begins with the same credential and settings (deep sleep).
+  void reboot(int dev);
+  /// Called with every frame a device puts on the air (nonce bookkeeping).
+  std::function<void(int dev, const std::vector<uint8_t>& frame)> on_transmit;
 
   /// Runs `fn` at simulated time `t` (an application action).
   void at(SimTime t, std::function<void()> fn);
