@@ -161,6 +161,11 @@ struct PeerSlot {
   uint32_t retire_deadline = 0;  // kRetiring: the old keys go by then, acked or not
   uint64_t retire_seq = 0;       // sequence number of the last retire sent (its ack ends the resends)
   uint64_t probe_seq = 0;        // imported: our first sequence number; an ack naming it proves freshness
+  // After freshness was proven (a twice-restored blob), records of the peer
+  // below this number in keys[fresh_floor_slot] were refused, never
+  // delivered: the window calls them replays, but they are never acked.
+  uint64_t fresh_floor = 0;
+  uint8_t fresh_floor_slot = 0xFF;
   record::SecurityContext keys[2]{};
   record::SecurityContext& ctx() noexcept { return keys[cur]; }
   const record::SecurityContext& ctx() const noexcept { return keys[cur]; }

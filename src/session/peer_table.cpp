@@ -47,6 +47,8 @@ uint8_t EndpointAccess::peer_alloc(Ep& ep, const LinkAddr& addr, bool initiator,
     if (!choose_id(ep, avoid_id, id)) return kNoSlot;
     p.keys[0].reset();
     p.keys[1].reset();
+    p.fresh_floor = 0;
+    p.fresh_floor_slot = kNoSlot;
     p.cur = 0;
     p.flags = 0;
     p.rekey = 0;

@@ -235,7 +235,8 @@ void EndpointAccess::on_record(Ep& ep, ConstByteSpan record, const LinkAddr& fro
   // The key phase bit picks the keys: during a rekey the other phase's
   // (new, or old and not yet retired) open records too.
   const bool other_phase = hdr.key_phase != p.ctx().key_phase();
-  record::SecurityContext& keys = other_phase ? p.keys[p.cur ^ 1] : p.ctx();
+  const uint8_t key_slot = other_phase ? static_cast<uint8_t>(p.cur ^ 1) : p.cur;
+  record::SecurityContext& keys = p.keys[key_slot];
   if (!keys.ready()) {
     ++ep.counters_.drops.unknown_context;
     return;
@@ -261,7 +262,10 @@ void EndpointAccess::on_record(Ep& ep, ConstByteSpan record, const LinkAddr& fro
     // have been delivered, so it is never acked, and its sender learns
     // kDeliveryFailed rather than a false kDelivered.
     // (rx_scratch is unchanged: open refused before decrypting.)
-    if (e == Error::kReplay && hdr.kind != record::RecordKind::kData) {
+    // Below the point where freshness was proven, the window marks records
+    // as seen without their having been delivered: no ack for those either.
+    const bool refused_before_proof = p.fresh_floor_slot == key_slot && hdr.seq < p.fresh_floor;
+    if (e == Error::kReplay && hdr.kind != record::RecordKind::kData && !refused_before_proof) {
       const ByteSpan scratch(ep.s_.frame_scratch, sizeof(ep.s_.frame_scratch));
       if (ok(record::authenticate_seen(keys, record, scratch, opened))) {
         ack_record(ep, index, opened.seq, hdr.key_phase, now);
@@ -286,6 +290,12 @@ void EndpointAccess::on_record(Ep& ep, ConstByteSpan record, const LinkAddr& fro
     return;
   }
 
+  if (need_proof) {
+    // The ack of our probe proved the peer fresh and started the window
+    // here (record::ReplayWindow::start_at).
+    p.fresh_floor = opened.seq;
+    p.fresh_floor_slot = key_slot;
+  }
   const PeerHandle live = handle_of(ep, index);
   if (is_paused(p)) {
     // A fresh authenticated record: the peer is alive and holds the keys.

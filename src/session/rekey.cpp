@@ -405,6 +405,7 @@ bool EndpointAccess::rekey_step(Ep& ep, uint8_t hindex, uint32_t now) noexcept {
       if constexpr (config::kInitiator) {
         e = initiator(h).prepare_message_3(ep.s_.self, ConstByteSpan(), body, len);
         if (ok(e)) e = derive_context(ep, initiator(h), p, &p.keys[p.cur ^ 1], next_phase);
+        if (p.fresh_floor_slot == (p.cur ^ 1)) p.fresh_floor_slot = kNoSlot;  // new keys, new window
         if (!ok(e)) break;
         p.rekey = static_cast<uint8_t>(RekeyState::kNextReady);
         p.dual_since = now;
@@ -432,6 +433,7 @@ bool EndpointAccess::rekey_step(Ep& ep, uint8_t hindex, uint32_t now) noexcept {
         }
         if (ok(e)) e = responder(h).verify_message_3(h.peer_cred);
         if (ok(e)) e = derive_context(ep, responder(h), p, &p.keys[p.cur ^ 1], next_phase);
+        if (p.fresh_floor_slot == (p.cur ^ 1)) p.fresh_floor_slot = kNoSlot;  // new keys, new window
         if (!ok(e)) break;
         // message_3 authenticated the initiator, who derived the keys
         // before sending it: they are confirmed; seal with them now.
