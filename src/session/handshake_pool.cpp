@@ -80,6 +80,12 @@ void EndpointAccess::handshake_release(Ep& ep, uint8_t index) noexcept {
   ct::wipe(ByteSpan(h.rx, sizeof(h.rx)));
   ct::wipe(ByteSpan(h.flight, sizeof(h.flight)));
   reassembly_reset(h.reassembly);
+  // message_1's MAC key and cookie belong to this handshake only.
+  ct::wipe_object(h.key_mac_key);
+  ct::wipe_object(h.cookie);
+  h.key_mac = false;
+  h.has_cookie = false;
+  h.flight_flags = 0;
   h.rx_len = 0;
   h.rx_record_len = 0;
   h.flight_len = 0;

@@ -98,7 +98,7 @@ TEST(SessionReview, ReentrantCloseAndConnectInConnectedCallbackWork) {
   Node& server = net.add();
   Node& b = net.add();
   PeerHandle pa;
-  ASSERT_EQ(a.ep.connect(net.addr(1), pa, net.now()), Error::kOk);
+  ASSERT_EQ(a.ep.connect(net.addr(1), pa, net.now(), net.expect(1)), Error::kOk);
   ASSERT_TRUE(net.run(60000, [&] { return both_connected(a, server); }));
   const PeerHandle sa = server.last(EventType::kConnected)->peer;
 
@@ -119,10 +119,10 @@ TEST(SessionReview, ReentrantCloseAndConnectInConnectedCallbackWork) {
     // The application decides it does not want this session and dials the
     // peer back instead: both calls are documented as allowed here.
     EXPECT_EQ(server.ep.close(ev.peer, net.now()), Error::kOk);
-    reconnect_err = server.ep.connect(net.addr(2), reconnect, net.now());
+    reconnect_err = server.ep.connect(net.addr(2), reconnect, net.now(), net.expect(2));
   };
   PeerHandle pb;
-  ASSERT_EQ(b.ep.connect(net.addr(1), pb, net.now()), Error::kOk);
+  ASSERT_EQ(b.ep.connect(net.addr(1), pb, net.now(), net.expect(1)), Error::kOk);
   ASSERT_TRUE(net.run(60000, [&] { return done; }));
   ASSERT_EQ(reconnect_err, Error::kOk);
   net.attacker = nullptr;
@@ -186,13 +186,13 @@ TEST(SessionReview, ResentFragmentedMessage1FreesItsSlot) {
     return r != retrans_at_first[f.to];  // drop until the server resent message_2 once
   };
   PeerHandle pa;
-  ASSERT_EQ(a.ep.connect(net.addr(0), pa, net.now()), Error::kOk);
+  ASSERT_EQ(a.ep.connect(net.addr(0), pa, net.now(), net.expect(0)), Error::kOk);
   ASSERT_TRUE(net.run(120000, [&] { return both_connected(a, server); }));
   ASSERT_GT(fragment_frames_out(a), 0u);
   net.run(120000);  // anything half-open has long timed out by now
 
   PeerHandle pb;
-  ASSERT_EQ(b.ep.connect(net.addr(0), pb, net.now()), Error::kOk);
+  ASSERT_EQ(b.ep.connect(net.addr(0), pb, net.now(), net.expect(0)), Error::kOk);
   net.run(200000, [&] { return b.count(EventType::kConnected) + b.count(EventType::kHandshakeFailed) > 0; });
   EXPECT_EQ(b.count(EventType::kConnected), 1u) << "second client locked out by a leaked kReassemble1 slot";
   EXPECT_EQ(b.count(EventType::kHandshakeFailed), 0u);
@@ -220,7 +220,7 @@ TEST(SessionReview, StaleHandleNeverReachesANewSession) {
   Node& server = net.add();
   Node& b = net.add();
   PeerHandle pa;
-  ASSERT_EQ(a.ep.connect(net.addr(1), pa, net.now()), Error::kOk);
+  ASSERT_EQ(a.ep.connect(net.addr(1), pa, net.now(), net.expect(1)), Error::kOk);
   ASSERT_TRUE(net.run(60000, [&] { return both_connected(a, server); }));
   const PeerHandle stale = server.last(EventType::kConnected)->peer;
   ASSERT_EQ(server.ep.close(stale, net.now()), Error::kOk);
@@ -238,7 +238,7 @@ TEST(SessionReview, StaleHandleNeverReachesANewSession) {
   EXPECT_EQ(server.ep.counters().pk_operations, pk_before) << "junk costs the server no public-key work";
 
   PeerHandle pb;
-  ASSERT_EQ(b.ep.connect(net.addr(1), pb, net.now()), Error::kOk);
+  ASSERT_EQ(b.ep.connect(net.addr(1), pb, net.now(), net.expect(1)), Error::kOk);
   ASSERT_TRUE(net.run(60000, [&] { return both_connected(b, server) && server.count(EventType::kConnected) == 2; }));
   const PeerHandle fresh = server.last(EventType::kConnected)->peer;
   EXPECT_FALSE(fresh == stale) << "the new session got the closed session's handle";
@@ -289,7 +289,7 @@ TEST(SessionReview, SpoofedMessage1DoesNotEndOwnConnect) {
     return true;
   };
   PeerHandle peer;
-  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
+  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
   net.run(200000, [&] { return client.count(EventType::kConnected) + client.count(EventType::kHandshakeFailed) > 0; });
   ASSERT_TRUE(injected);
   ASSERT_EQ(client.count(EventType::kConnected), 1u) << "one forged frame ended the handshake";
@@ -325,8 +325,8 @@ TEST(SessionReview, SimultaneousOpenAtMtu32GivesOneSession) {
   Node& a = net.add(s);
   Node& b = net.add(s);
   PeerHandle pa, pb;
-  ASSERT_EQ(a.ep.connect(net.addr(1), pa, net.now()), Error::kOk);
-  ASSERT_EQ(b.ep.connect(net.addr(0), pb, net.now()), Error::kOk);
+  ASSERT_EQ(a.ep.connect(net.addr(1), pa, net.now(), net.expect(1)), Error::kOk);
+  ASSERT_EQ(b.ep.connect(net.addr(0), pb, net.now(), net.expect(0)), Error::kOk);
   net.run(120000, [&] { return both_connected(a, b); });
   ASSERT_TRUE(both_connected(a, b));
   EXPECT_GT(a.ep.counters().simultaneous_opens + b.ep.counters().simultaneous_opens, 0u)
@@ -363,8 +363,8 @@ TEST(SessionReview, SimultaneousOpenWithoutAcceptIncomingConnects) {
     Node& a = net.add(client_only);
     Node& b = net.add();
     PeerHandle pa, pb;
-    ASSERT_EQ(a.ep.connect(net.addr(1), pa, net.now()), Error::kOk);
-    ASSERT_EQ(b.ep.connect(net.addr(0), pb, net.now()), Error::kOk);
+    ASSERT_EQ(a.ep.connect(net.addr(1), pa, net.now(), net.expect(1)), Error::kOk);
+    ASSERT_EQ(b.ep.connect(net.addr(0), pb, net.now(), net.expect(0)), Error::kOk);
     net.run(400000, [&] { return a.count(EventType::kConnected) + a.count(EventType::kHandshakeFailed) > 0; });
     ++runs;
     if (a.count(EventType::kConnected) + a.count(EventType::kHandshakeFailed) == 0) ++wedged;
@@ -408,7 +408,7 @@ TEST(SessionReview, YoungFragmentedHandshakeIsNotEvicted) {
     return true;
   };
   PeerHandle peer;
-  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
+  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
   net.run(200000, [&] { return client.count(EventType::kConnected) + client.count(EventType::kHandshakeFailed) > 0; });
   ASSERT_GT(injected, 0);
   EXPECT_EQ(client.count(EventType::kConnected), 1u) << "a handshake a few ms old was evicted as 'old'";
@@ -436,7 +436,7 @@ TEST(SessionReview, PayloadsQueuedBehindBusyConfirmedRecordGo) {
   Node& client = net.add();
   Node& server = net.add();
   PeerHandle peer;
-  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
+  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
   // Three confirmed payloads queued while connecting: the first rides with
   // message_3, the other two are flushed when the session is up.
   for (uint32_t i = 0; i < 3; ++i) {
@@ -494,7 +494,7 @@ TEST(SessionReview, ForgedFragmentPerFlightDoesNotEndHandshake) {
     return true;
   };
   PeerHandle peer;
-  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
+  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
   net.run(200000, [&] { return client.count(EventType::kConnected) + client.count(EventType::kHandshakeFailed) > 0; });
   EXPECT_EQ(client.count(EventType::kConnected), 1u) << "forged fragments ended the handshake";
   EXPECT_EQ(client.count(EventType::kHandshakeFailed), 0u);
@@ -526,18 +526,18 @@ TEST(SessionReview, ClosedIdentifierIsNotReusedAtOnce) {
   Node& client = net.add();
   Node& server = net.add();
   PeerHandle kept;  // a long-lived session holds identifier 0
-  ASSERT_EQ(client.ep.connect(net.addr(1), kept, net.now()), Error::kOk);
+  ASSERT_EQ(client.ep.connect(net.addr(1), kept, net.now(), net.expect(1)), Error::kOk);
   ASSERT_TRUE(net.run(60000, [&] { return both_connected(client, server); }));
   // 47 short attempts use identifiers 1..47; the rotation is back at 0.
   for (int i = 0; i < 47; ++i) {
     PeerHandle h;
-    ASSERT_EQ(client.ep.connect(net.addr(1), h, net.now()), Error::kOk);
+    ASSERT_EQ(client.ep.connect(net.addr(1), h, net.now(), net.expect(1)), Error::kOk);
     ASSERT_EQ(client.ep.close(h, net.now()), Error::kOk);
   }
   // The C_I of the next message_1 the client sends (last byte of the frame).
   const auto next_c_i = [&](PeerHandle& h) -> int {
     const size_t before = net.sent.size();
-    EXPECT_EQ(client.ep.connect(net.addr(1), h, net.now()), Error::kOk);
+    EXPECT_EQ(client.ep.connect(net.addr(1), h, net.now(), net.expect(1)), Error::kOk);
     for (int k = 0; k < 8; ++k) (void)client.ep.poll(net.now());
     for (size_t i = before; i < net.sent.size(); ++i) {
       if (net.sent[i].from == 0 && net.sent[i].frame[0] == wire::kFrameMessage1) return net.sent[i].frame.back();
@@ -575,7 +575,7 @@ TEST(SessionReview, ForgedMessage3SealsNothing) {
   Node& client = net.add();
   Node& server = net.add();
   PeerHandle peer;
-  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
+  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
   ASSERT_TRUE(net.run(60000, [&] { return both_connected(client, server); }));
   // Let data flow once, so the server has authenticated the client's records.
   const Bytes p = payload(1);

@@ -72,6 +72,7 @@ struct Node {
   Endpoint ep;
   std::vector<Event> events;
   std::vector<Bytes> data;  // payloads received, in order
+  uint8_t kid = 0;          // its credential's kid (0x10 + index)
   bool busy_next = false;   // answer the next transmit with kBusy
   int busy_count = 0;       // answer this many transmits with kBusy
   // Runs inside Platform::event, so tests can call the endpoint from there.
@@ -110,7 +111,8 @@ class Net {
     nodes_.push_back(std::move(n));
     // Keys: responder-capable and initiator-capable identities need the
     // key type of their role; tests use one role per node or static DH.
-    node.id.make(key_type(s.method, s.suite, roles_responder_ ? true : false), static_cast<uint8_t>(0x10 + node.index));
+    node.kid = static_cast<uint8_t>(0x10 + node.index);
+    node.id.make(key_type(s.method, s.suite, roles_responder_ ? true : false), node.kid);
     Platform pf;
     pf.transmit = &Net::tx_hook;
     pf.event = &Net::event_hook;
@@ -122,6 +124,12 @@ class Net {
   // The next add() provisions a key for the responder role (signature methods).
   void next_is_responder(bool r) { roles_responder_ = r; }
 
+  // What a client knows of server i: its kid, which keys the key-knowledge MAC.
+  ConnectOptions expect(size_t i) const {
+    ConnectOptions o;
+    o.peer_kid = ConstByteSpan(&nodes_[i]->kid, 1);
+    return o;
+  }
   LinkAddr addr(size_t i) const { return LinkAddr::from_u32(static_cast<uint32_t>(0x1000 + i)); }
   Node& node(size_t i) { return *nodes_[i]; }
   uint32_t now() const { return now_; }

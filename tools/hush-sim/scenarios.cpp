@@ -184,6 +184,7 @@ class App {
         ++alerts_;
         problems_.push_back(w_.device(a.device).name + ": security alert: " + error_name(a.ev.error));
         break;
+      case EventType::kDiscovered: break;  // the discovery scenario watches these itself
     }
   }
 

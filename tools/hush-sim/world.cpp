@@ -20,6 +20,7 @@ const char* event_name(session::EventType t) {
     case session::EventType::kPeerDead: return "peer-dead";
     case session::EventType::kHandshakeFailed: return "handshake-failed";
     case session::EventType::kSecurityAlert: return "security-alert";
+    case session::EventType::kDiscovered: return "discovered";
   }
   return "?";
 }
@@ -183,7 +184,11 @@ void World::log_hook(void* user, const char* what, Error reason) {
 
 Error World::connect(int dev, int to, session::PeerHandle& peer) {
   Device& d = device(dev);
-  const Error e = d.ep->connect(device(to).addr, peer, clock_ms(d));
+  // The client knows the server it authenticates: its kid keys the
+  // key-knowledge MAC (docs/SECURITY.md "Denial of service").
+  session::ConnectOptions options;
+  options.peer_kid = ConstByteSpan(&device(to).kid, 1);
+  const Error e = d.ep->connect(device(to).addr, peer, clock_ms(d), options);
   flush(dev);
   dispatch(dev);
   return e;
