@@ -125,8 +125,8 @@ struct Event {
   HandshakeFailure failure = HandshakeFailure::kNone;
   int64_t peer_error_code = 0;  ///< last EDHOC error code seen during the handshake (0: none)
   Error error = Error::kOk;
-  ConstByteSpan peer_kid{};  ///< kConnected: the authenticated peer's kid; kDiscovered: the announced kid
-  ConstByteSpan cookie{};    ///< kDiscovered: a cookie to pass to connect() (ConnectOptions::cookie)
+  ConstByteSpan peer_kid{};   ///< kConnected: the authenticated peer's kid; kDiscovered: the announced kid
+  ConstByteSpan cookie{};     ///< kDiscovered: a cookie to pass to connect() (ConnectOptions::cookie)
   uint8_t announce_info = 0;  ///< kDiscovered: the announce's info byte
 };
 

@@ -126,7 +126,7 @@ struct AddrBucket {
 /// The responder's DoS state (src/session/cookie.cpp): nothing in it is per
 /// client except the bounded rate table.
 struct DosState {
-  uint8_t key_mac_key[wire::kKeyMacKeyLen] = {};  // from our own credential
+  uint8_t key_mac_key[wire::kKeyMacKeyLen] = {};   // from our own credential
   uint8_t secret[2][wire::kCookieSecretLen] = {};  // cookie secrets: by epoch parity
   uint8_t epoch = 0;
   bool secrets_ready = false;

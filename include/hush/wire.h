@@ -156,8 +156,8 @@ inline constexpr uint32_t kDiscoveryWindowUnitMs = 20;
 inline constexpr size_t kDiscoveryHeaderLen = 1 + kDiscoveryNonceLen + 1 + 1;
 /// Announce: kind | nonce (4) | info (1) | serial length (1) | serial |
 /// kid length (1) | kid | [cookie (8)].
-inline constexpr uint8_t kAnnounceCookie = 0x80;   ///< info bit: a cookie ends the announce
-inline constexpr uint8_t kAnnounceKeyMac = 0x40;   ///< info bit: the server demands the key-knowledge MAC
+inline constexpr uint8_t kAnnounceCookie = 0x80;      ///< info bit: a cookie ends the announce
+inline constexpr uint8_t kAnnounceKeyMac = 0x40;      ///< info bit: the server demands the key-knowledge MAC
 inline constexpr uint8_t kAnnounceMethodMask = 0x0C;  ///< info bits 3..2: the EDHOC method
 inline constexpr unsigned kAnnounceMethodShift = 2;
 inline constexpr uint8_t kAnnounceSuiteMask = 0x03;  ///< info bits 1..0: the cipher suite

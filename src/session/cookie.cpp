@@ -81,7 +81,8 @@ namespace {
 void rotate(EndpointAccess::Ep& ep, DosState& d, const Settings& s, uint32_t now) noexcept {
   const uint32_t period = s.dos.cookie_rotate_ms == 0 ? 1 : s.dos.cookie_rotate_ms;
   if (!d.secrets_ready) {
-    d.secrets_ready = ok(crypto::random_bytes(ByteSpan(d.secret[0]))) && ok(crypto::random_bytes(ByteSpan(d.secret[1])));
+    d.secrets_ready =
+        ok(crypto::random_bytes(ByteSpan(d.secret[0]))) && ok(crypto::random_bytes(ByteSpan(d.secret[1])));
     d.rotated_at = now;
     if (!d.secrets_ready) EndpointAccess::log(ep, "no randomness for the cookie secret", Error::kCryptoFailed);
     return;

@@ -155,8 +155,8 @@ void EndpointAccess::on_discovery(Ep& ep, ConstByteSpan body, size_t frame_len, 
   }
   if (!config::kResponder || !s.accept_incoming || !s.discovery.answer || from.is_broadcast()) return;
   // A request for another serial is not for us: not a drop, just not ours.
-  if (!req.serial.empty() && !(req.serial.size() == d.serial_len &&
-                               ct::equal(req.serial, ConstByteSpan(d.serial, d.serial_len)))) {
+  if (!req.serial.empty() &&
+      !(req.serial.size() == d.serial_len && ct::equal(req.serial, ConstByteSpan(d.serial, d.serial_len)))) {
     return;
   }
   ++ep.counters_.discovery_requests_seen;
@@ -185,10 +185,10 @@ void EndpointAccess::discovery_timers(Ep& ep, uint32_t now) noexcept {
   const Settings& s = ep.s_.settings;
   Announce a;
   a.nonce = ConstByteSpan(d.nonce);
-  a.info = static_cast<uint8_t>((s.dos.key_mac ? wire::kAnnounceKeyMac : 0) |
-                                ((static_cast<uint8_t>(s.method) << wire::kAnnounceMethodShift) &
-                                 wire::kAnnounceMethodMask) |
-                                (s.suite & wire::kAnnounceSuiteMask));
+  a.info = static_cast<uint8_t>(
+      (s.dos.key_mac ? wire::kAnnounceKeyMac : 0) |
+      ((static_cast<uint8_t>(s.method) << wire::kAnnounceMethodShift) & wire::kAnnounceMethodMask) |
+      (s.suite & wire::kAnnounceSuiteMask));
   a.serial = ConstByteSpan(d.serial, d.serial_len);
   a.kid = own_kid(ep);
   const LinkAddr to = LinkAddr::from_bytes(ConstByteSpan(d.to, d.to_len));

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "session/cookie.h"
 #include "test_net.h"
 
 namespace hush::session::review {
@@ -50,10 +51,22 @@ Bytes x25519_key_with_first_byte(uint8_t first) {
 }
 
 // A whole message_1 frame: | 0x01 | METHOD | SUITES_I | G_X | C_I |.
-Bytes message_1_frame(uint8_t method, uint8_t suite, const Bytes& g_x, uint8_t c_i) {
-  Bytes f = {wire::kFrameMessage1, method, suite, 0x58, 0x20};
-  f.insert(f.end(), g_x.begin(), g_x.end());
-  f.push_back(c_i);
+// With `receiver_cred`, the key-knowledge MAC that anyone holding the
+// receiver's public credential can compute comes with it.
+Bytes message_1_frame(uint8_t method, uint8_t suite, const Bytes& g_x, uint8_t c_i, ConstByteSpan receiver_cred = {}) {
+  Bytes m = {method, suite, 0x58, 0x20};
+  m.insert(m.end(), g_x.begin(), g_x.end());
+  m.push_back(c_i);
+  if (receiver_cred.empty()) {
+    m.insert(m.begin(), wire::kFrameMessage1);
+    return m;
+  }
+  uint8_t key[wire::kKeyMacKeyLen], mac[wire::kKeyMacLen];
+  EXPECT_EQ(key_mac_key(receiver_cred, key), Error::kOk);
+  EXPECT_EQ(key_mac(ConstByteSpan(key), ConstByteSpan(m.data(), m.size()), mac), Error::kOk);
+  Bytes f = {static_cast<uint8_t>(wire::kFrameMessage1 | wire::kFrameKeyMac)};
+  f.insert(f.end(), mac, mac + sizeof(mac));
+  f.insert(f.end(), m.begin(), m.end());
   return f;
 }
 
@@ -281,10 +294,12 @@ TEST(SessionReview, SpoofedMessage1DoesNotEndOwnConnect) {
   const Bytes big = x25519_key_with_first_byte(0xFF);
   bool injected = false;
   net.attacker = [&](InFlight& f) {
-    if (!injected && f.from == 0 && f.frame[0] == wire::kFrameMessage1) {
+    if (!injected && f.from == 0 && (f.frame[0] & 0x17) == wire::kFrameMessage1) {
       injected = true;
-      // Claims to come from the server's address; G_X wins the comparison.
-      net.inject(0, message_1_frame(0x03, 0x00, big, 0x07), /*from_addr=*/1, /*delay=*/1);
+      // Claims to come from the server's address; G_X wins the comparison;
+      // the MAC is right (the client's credential is public).
+      net.inject(0, message_1_frame(0x03, 0x00, big, 0x07, net.node(0).id.ccs.cred_view()), /*from_addr=*/1,
+                 /*delay=*/1);
     }
     return true;
   };
@@ -540,7 +555,8 @@ TEST(SessionReview, ClosedIdentifierIsNotReusedAtOnce) {
     EXPECT_EQ(client.ep.connect(net.addr(1), h, net.now(), net.expect(1)), Error::kOk);
     for (int k = 0; k < 8; ++k) (void)client.ep.poll(net.now());
     for (size_t i = before; i < net.sent.size(); ++i) {
-      if (net.sent[i].from == 0 && net.sent[i].frame[0] == wire::kFrameMessage1) return net.sent[i].frame.back();
+      if (net.sent[i].from == 0 && (net.sent[i].frame[0] & 0x17) == wire::kFrameMessage1)
+        return net.sent[i].frame.back();
     }
     return -1;
   };

@@ -36,7 +36,7 @@ TEST(Session, ConnectsCleanAndFirstDataRidesWithMessage3) {
   EXPECT_EQ(c.frames_out[static_cast<size_t>(FrameClass::kMessage3)], 1u);
   const uint32_t edhoc_bytes =
       c.bytes_out[static_cast<size_t>(FrameClass::kMessage1)] + s.bytes_out[static_cast<size_t>(FrameClass::kMessage2)];
-  EXPECT_EQ(edhoc_bytes, 38u + 47u);
+  EXPECT_EQ(edhoc_bytes, 42u + 47u);  // message_1 with its 4-byte key-knowledge MAC
   EXPECT_EQ(c.retransmissions + s.retransmissions, 0u);
   EXPECT_EQ(client.ep.state(peer), PeerState::kEstablished);
 }
@@ -396,7 +396,7 @@ TEST(Session, EveryFlippedHandshakeFrameIsDropped) {
   Node& server = net.add();
   size_t flips = 0;
   net.attacker = [&](InFlight& f) {
-    if ((f.frame[0] & 0x80) != 0 || f.frame[0] == wire::kFrameMessage1) return true;
+    if ((f.frame[0] & 0x80) != 0 || (f.frame[0] & 0x17) == wire::kFrameMessage1) return true;
     Node& to = net.node(f.to);
     for (size_t bit = 0; bit < f.frame.size() * 8; bit += 5) {
       Bytes forged = f.frame;
@@ -428,7 +428,7 @@ TEST(Session, RepeatedMessage1AnsweredAtRateLimit) {
   Node& server = net.add();
   Bytes m1;
   net.attacker = [&](InFlight& f) {
-    if (f.frame[0] == wire::kFrameMessage1 && m1.empty()) m1 = f.frame;
+    if ((f.frame[0] & 0x17) == wire::kFrameMessage1 && m1.empty()) m1 = f.frame;
     return (f.frame[0] & 0x07) != wire::kFrameMessage3;  // keep the server waiting for message_3
   };
   PeerHandle peer;
@@ -456,7 +456,7 @@ TEST(Session, FlippedMessage1CostsOneHalfOpenSlot) {
   Node& server = net.add();
   Bytes m1;
   net.attacker = [&](InFlight& f) {
-    if (f.frame[0] == wire::kFrameMessage1 && m1.empty()) m1 = f.frame;
+    if ((f.frame[0] & 0x17) == wire::kFrameMessage1 && m1.empty()) m1 = f.frame;
     return true;
   };
   connect(net);

@@ -101,7 +101,12 @@ FrameInfo describe_frame(const std::vector<uint8_t>& b, uint8_t suite) {
       case wire::kFrameDiscovery: info.name = "discovery"; break;
       case wire::kFrameAnnounce: info.name = "announce"; break;
       case wire::kFrameWake: info.name = "wake"; break;
-      case wire::kFrameCookieRetry: info.name = "cookie retry"; break;
+      case wire::kFrameCookieRetry:
+        // Part of the handshake's cost: counted with the EDHOC frames.
+        info.name = "cookie retry";
+        info.edhoc = true;
+        info.edhoc_bytes = b.size();
+        break;
       default: info.name = "reserved"; info.malformed = true;
     }
     return info;

@@ -46,7 +46,7 @@ struct Options {
 };
 
 struct HandshakeFigures {
-  uint64_t frames = 0;        ///< EDHOC frames (kinds 0x01..0x1F), first transmissions
+  uint64_t frames = 0;        ///< EDHOC frames (message_1 with its flags too) and cookie retries, first transmissions
   uint64_t bytes_on_air = 0;  ///< their bytes, framing included, PHY overhead and riding records not
   double round_trips = 0;     ///< half the causal depth of the deepest EDHOC frame accepted
   double ms_to_connect = -1;  ///< connect() to both sides connected; -1: never
