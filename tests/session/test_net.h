@@ -65,6 +65,13 @@ struct Channel {
 
 class Net;
 
+// What a kDiscovered event said, copied out of the callback.
+struct Discovered {
+  LinkAddr from;
+  Bytes serial, kid, cookie;
+  uint8_t info = 0;
+};
+
 struct Node {
   Net* net = nullptr;
   size_t index = 0;
@@ -72,9 +79,10 @@ struct Node {
   Endpoint ep;
   std::vector<Event> events;
   std::vector<Bytes> data;  // payloads received, in order
-  uint8_t kid = 0;          // its credential's kid (0x10 + index)
-  bool busy_next = false;   // answer the next transmit with kBusy
-  int busy_count = 0;       // answer this many transmits with kBusy
+  std::vector<Discovered> discovered;
+  uint8_t kid = 0;         // its credential's kid (0x10 + index)
+  bool busy_next = false;  // answer the next transmit with kBusy
+  int busy_count = 0;      // answer this many transmits with kBusy
   // Runs inside Platform::event, so tests can call the endpoint from there.
   std::function<void(const Event&)> on_event;
 
@@ -267,8 +275,14 @@ class Net {
     Node& n = *static_cast<Node*>(user);
     Event copy = ev;
     if (ev.type == EventType::kData) n.data.emplace_back(ev.data.begin(), ev.data.end());
+    if (ev.type == EventType::kDiscovered) {
+      n.discovered.push_back({ev.from, Bytes(ev.data.begin(), ev.data.end()),
+                              Bytes(ev.peer_kid.begin(), ev.peer_kid.end()), Bytes(ev.cookie.begin(), ev.cookie.end()),
+                              ev.announce_info});
+    }
     copy.data = ConstByteSpan();
     copy.peer_kid = ConstByteSpan();
+    copy.cookie = ConstByteSpan();
     n.events.push_back(copy);
     if (n.on_event) n.on_event(ev);
   }
