@@ -225,8 +225,12 @@ struct DosSettings {
   /// New handshakes, over all peers and per link address.
   RateLimit handshakes{8, 250};
   RateLimit handshakes_per_addr{3, 1000};
-  /// Cookie retries, over all peers.
-  RateLimit cookie_retries{8, 100};
+  /// Cookie retries, over all peers: a cap on what a flood of spoofed
+  /// message_1 makes this side transmit (10 bytes each, 8 kbit/s at most).
+  /// Above it a genuine message_1 gets its retry only by chance, so the cap
+  /// sits well above a plausible attack rate; the retries themselves are
+  /// never larger than what asked for them.
+  RateLimit cookie_retries{16, 10};
 };
 
 /// Discovery (docs/PROTOCOL.md "Discovery").
@@ -355,6 +359,8 @@ class Endpoint {
   size_t max_payload(PeerHandle peer) const noexcept;
 
   PeerState state(PeerHandle peer) const noexcept;
+  /// Handshakes in progress in the responder role (what DosSettings::cookie_load compares).
+  size_t responder_handshakes() const noexcept;
   const Counters& counters() const noexcept { return counters_; }
   /// Sequence numbers and usage of a peer's keys (for tests and reports).
   const record::SecurityContext* context(PeerHandle peer) const noexcept;

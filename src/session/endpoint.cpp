@@ -270,6 +270,12 @@ PeerState Endpoint::state(PeerHandle peer) const noexcept {
   return p == kNoSlot ? PeerState::kFree : static_cast<PeerState>(s_.peers[p].state);
 }
 
+size_t Endpoint::responder_handshakes() const noexcept {
+  size_t n = 0;
+  for (const HandshakeSlot& h : s_.handshakes) n += (h.step != HandshakeStep::kFree && !h.initiator) ? 1 : 0;
+  return n;
+}
+
 const record::SecurityContext* Endpoint::context(PeerHandle peer) const noexcept {
   const uint8_t p = EndpointAccess::peer_by_handle(*this, peer);
   return p == kNoSlot ? nullptr : &s_.peers[p].ctx;

@@ -199,5 +199,26 @@ TEST(Scenario, JsonHasTheContractKeys) {
   EXPECT_TRUE(j["energy_uj"].contains("server"));
 }
 
+// issue 9 "Done when": 50 servers answer one broadcast (collisions on).
+TEST(Scenario, DiscoveryFindsAllFiftyServers) {
+  const Report r = run_scenario(opts("discovery"));
+  ASSERT_TRUE(r.ok) << problems(r);
+  EXPECT_EQ(r.extra.at("servers_found").get<int>(), 50);
+  EXPECT_TRUE(r.options.collisions);
+  EXPECT_GE(r.extra.at("replies").get<int>(), 50);
+  EXPECT_FALSE(r.extra.at("ms_until_all_found").is_null());
+}
+
+// issue 9 "Done when": junk costs no public-key operation, and a genuine
+// client connects through the flood.
+TEST(Scenario, FloodSpendsNoPublicKeyWorkOnJunkAndTheGenuineClientConnects) {
+  const Report r = run_scenario(opts("flood"));
+  ASSERT_TRUE(r.ok) << problems(r);
+  EXPECT_EQ(r.extra.at("pk_ops_on_junk").get<int>(), 0);
+  EXPECT_TRUE(r.extra.at("genuine_connected").get<bool>());
+  EXPECT_EQ(r.extra.at("server").at("bytes_transmitted_junk_phase").get<int>(), 0);
+  EXPECT_LE(r.extra.at("state_held").at("max_half_open_handshakes").get<size_t>(), session::kMaxHandshakes);
+}
+
 }  // namespace
 }  // namespace hush::sim
