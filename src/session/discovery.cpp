@@ -180,6 +180,7 @@ void EndpointAccess::on_discovery(Ep& ep, ConstByteSpan body, size_t frame_len, 
 }
 
 void EndpointAccess::discovery_timers(Ep& ep, uint32_t now) noexcept {
+  if constexpr (!config::kResponder) return;  // only servers announce
   DiscoveryState& d = ep.s_.discovery;
   if (!d.pending || !timers::reached(now, d.due)) return;
   const Settings& s = ep.s_.settings;

@@ -152,12 +152,14 @@ Error Endpoint::begin(const Platform& platform, const edhoc::LocalCredential& se
   for (size_t i = 0; i < kid.size(); ++i) s_.own_kid[i] = kid[i];
   s_.own_kid_len = static_cast<uint8_t>(kid.size());
   // Our key-knowledge MAC key, from our own credential, once: a message_1
-  // then costs one HMAC to check.
-  if (!ok(key_mac_key(self.cred, s_.dos.key_mac_key))) return Error::kCryptoFailed;
+  // then costs one HMAC to check. Responders only, like the serial they announce.
+  if constexpr (config::kResponder) {
+    if (!ok(key_mac_key(self.cred, s_.dos.key_mac_key))) return Error::kCryptoFailed;
+  }
   s_.platform = platform;
   s_.self = self;
   s_.settings = settings;
-  (void)EndpointAccess::own_serial(*this);
+  if constexpr (config::kResponder) (void)EndpointAccess::own_serial(*this);
   s_.ready = true;
   return Error::kOk;
 }
