@@ -148,12 +148,13 @@ void EndpointAccess::on_discovery(Ep& ep, ConstByteSpan body, size_t frame_len, 
                                   uint32_t now) noexcept {
   const Settings& s = ep.s_.settings;
   DiscoveryState& d = ep.s_.discovery;
+  // Only servers answer; a client spends nothing on requests.
+  if (!config::kResponder || !s.accept_incoming || !s.discovery.answer || from.is_broadcast()) return;
   DiscoveryRequest req;
   if (!ok(parse_discovery_request(body, req))) {
     ++ep.counters_.drops.malformed;
     return;
   }
-  if (!config::kResponder || !s.accept_incoming || !s.discovery.answer || from.is_broadcast()) return;
   // A request for another serial is not for us: not a drop, just not ours.
   if (!req.serial.empty() &&
       !(req.serial.size() == d.serial_len && ct::equal(req.serial, ConstByteSpan(d.serial, d.serial_len)))) {

@@ -28,12 +28,12 @@ struct Announce {
   ConstByteSpan cookie{};  // empty unless info has wire::kAnnounceCookie
 };
 
-/// Body = the frame after its kind byte. kMalformed unless exactly the layout.
+// Body = the frame after its kind byte. kMalformed unless exactly the layout.
 Error parse_discovery_request(ConstByteSpan body, DiscoveryRequest& out) noexcept;
 Error parse_announce(ConstByteSpan body, Announce& out) noexcept;
 
-/// Whole frames, kind byte included. A request is zero-padded to
-/// wire::kDiscoveryRequestLen; `len` receives the frame's length.
+// Whole frames, kind byte included. A request is zero-padded to
+// wire::kDiscoveryRequestLen; `len` receives the frame's length.
 Error compose_discovery_request(const DiscoveryRequest& in, ByteSpan out, size_t& len) noexcept;
 Error compose_announce(const Announce& in, ByteSpan out, size_t& len) noexcept;
 

@@ -199,7 +199,10 @@ Error Endpoint::connect(const LinkAddr& to, PeerHandle& peer, uint32_t now, cons
       if (attempt == 0 && !EndpointAccess::evict_half_open(*this, now)) break;
     }
   }
-  if (h == kNoSlot) return Error::kBufferTooSmall;
+  if (h == kNoSlot) {
+    ct::wipe_object(mac_key);
+    return Error::kBufferTooSmall;
+  }
   s_.peers[p].handshake = h;
   s_.peers[p].app_known = true;
   HandshakeSlot& hs = s_.handshakes[h];
