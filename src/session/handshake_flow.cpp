@@ -281,28 +281,6 @@ void EndpointAccess::on_fragment(Ep& ep, const Frame& f, const LinkAddr& from, u
   reassembly_reset(ep.s_.handshakes[index].reassembly);
 }
 
-bool EndpointAccess::evict_half_open(Ep& ep, uint32_t now) noexcept {
-  uint8_t oldest = kNoSlot;
-  for (uint8_t i = 0; i < kMaxHandshakes; ++i) {
-    const HandshakeSlot& h = ep.s_.handshakes[i];
-    const bool half_open =
-        !h.initiator && (h.step == HandshakeStep::kSendMessage2 || h.step == HandshakeStep::kAwaitMessage3 ||
-                         h.step == HandshakeStep::kReassemble1);
-    // A young one is left alone, or peers arriving together would evict
-    // each other in turn and none would finish.
-    const bool young = !timers::reached(now, h.started + 2 * ep.s_.settings.retransmit.initial_ms);
-    if (!half_open || young || ep.s_.peers[h.peer].app_known) continue;
-    if (oldest == kNoSlot || (now - h.started) > (now - ep.s_.handshakes[oldest].started)) oldest = i;
-  }
-  if (oldest == kNoSlot) return false;
-  ++ep.counters_.drops.no_resources;
-  log(ep, "half-open handshake evicted", Error::kBufferTooSmall);
-  const uint8_t peer = ep.s_.handshakes[oldest].peer;
-  handshake_release(ep, oldest);
-  peer_release(ep, peer);
-  return true;
-}
-
 void EndpointAccess::on_message_1(Ep& ep, uint8_t flags, ConstByteSpan body, const LinkAddr& from,
                                   uint32_t now) noexcept {
   if constexpr (!config::kResponder) {
@@ -322,13 +300,6 @@ void EndpointAccess::on_message_1(Ep& ep, uint8_t flags, ConstByteSpan body, con
     if (!key_mac_ok(ep, parts, from)) return;
     on_message_1_responder(ep, parts, 1 + body.size(), from, now);
   }
-}
-
-void EndpointAccess::drop_half_open(Ep& ep, uint8_t index) noexcept {
-  if (index == kNoSlot) return;
-  const uint8_t peer = ep.s_.handshakes[index].peer;
-  handshake_release(ep, index);
-  peer_release(ep, peer);
 }
 
 void EndpointAccess::on_message_1_responder(Ep& ep, const Message1Parts& parts, size_t frame_len, const LinkAddr& from,
