@@ -104,6 +104,11 @@ enum class EventType : uint8_t {
   kPaused,           ///< pause() took effect: no keepalive, no liveness check, nothing sent.
   kResumed,          ///< The session runs again: resume(), or a paused session the peer proved alive.
   kRekeyed,          ///< A new EDHOC run replaced the session's keys; the handle stays the same.
+  /// An announce answered our discover(): `from` is the server's link
+  /// address, `peer_kid` its kid, `data` its serial, `cookie` (maybe empty)
+  /// a cookie for connect(), `announce_info` its method and suite
+  /// (wire::kAnnounce*). Unauthenticated: the handshake proves who it is.
+  kDiscovered,
 };
 
 enum class HandshakeFailure : uint8_t {
@@ -123,7 +128,9 @@ struct Event {
   HandshakeFailure failure = HandshakeFailure::kNone;
   int64_t peer_error_code = 0;  ///< last EDHOC error code seen during the handshake (0: none)
   Error error = Error::kOk;
-  ConstByteSpan peer_kid{};  ///< kConnected: the authenticated peer's kid
+  ConstByteSpan peer_kid{};   ///< kConnected: the authenticated peer's kid; kDiscovered: the announced kid
+  ConstByteSpan cookie{};     ///< kDiscovered: a cookie to pass to connect() (ConnectOptions::cookie)
+  uint8_t announce_info = 0;  ///< kDiscovered: the announce's info byte
 };
 
 /// Per-endpoint counters. Drops count frames hush refused, by reason.
@@ -152,7 +159,12 @@ struct Counters {
     uint32_t rate_limited = 0;     ///< a reply that the rate limit refused
     uint32_t fragment = 0;         ///< overlapping, oversized, out-of-range or timed-out fragment
     uint32_t no_resources = 0;     ///< no free handshake or session slot
+    uint32_t key_mac = 0;          ///< message_1 without a valid key-knowledge MAC (one HMAC spent)
+    uint32_t cookie = 0;           ///< message_1 with a cookie that is stale, foreign or forged
   } drops;
+  uint32_t cookie_retries_sent = 0;  ///< message_1 answered with a cookie retry (no state kept)
+  uint32_t announces_sent = 0;
+  uint32_t discovery_requests_seen = 0;  ///< discovery requests addressed to us (by serial or anyone)
 };
 
 /// Frame classes for the per-kind counters.
@@ -214,6 +226,60 @@ struct RekeySettings {
   uint32_t retire_after_ms = 0;
 };
 
+/// A token bucket: `burst` tokens, one more every `every_ms` (0: no limit).
+struct RateLimit {
+  uint8_t burst = 1;
+  uint32_t every_ms = 0;
+};
+
+/// Denial-of-service defence of the responder (docs/SECURITY.md "Denial of service").
+struct DosSettings {
+  /// Send (initiator) and demand (responder) the key-knowledge MAC on
+  /// message_1. Both sides must agree, like method and suite.
+  bool key_mac = true;
+  /// Answer message_1 with a cookie retry when this many responder
+  /// handshakes are in progress (0: always).
+  uint8_t cookie_load = HUSH_SESSION_MAX_HANDSHAKES;
+  /// The cookie secret rotates this often; a cookie lives one to two periods.
+  uint32_t cookie_rotate_ms = 30000;
+  /// Without a cookie, message_2 may exceed the message_1 frame it answers by
+  /// at most this many bytes; a larger one (signature methods) needs a cookie first.
+  uint8_t unverified_slack = 8;
+  /// New handshakes, over all peers and per link address.
+  RateLimit handshakes{8, 250};
+  RateLimit handshakes_per_addr{3, 1000};
+  /// Cookie retries, over all peers: a cap on what a flood of spoofed
+  /// message_1 makes this side transmit (10 bytes each, 8 kbit/s at most).
+  /// Above it a genuine message_1 gets its retry only by chance, so the cap
+  /// sits well above a plausible attack rate; the retries themselves are
+  /// never larger than what asked for them.
+  RateLimit cookie_retries{16, 10};
+};
+
+/// Discovery (docs/PROTOCOL.md "Discovery").
+struct DiscoverySettings {
+  /// Answer discovery requests (responders only).
+  bool answer = true;
+  /// Announces go out after a random delay in 0..window, unless the request asks for another window.
+  uint32_t window_ms = 200;
+  /// Longest window a request may ask for.
+  uint32_t max_window_ms = 5000;
+  /// Announces, over all requesters.
+  RateLimit announces{4, 500};
+};
+
+/// What connect() knows about the server beforehand.
+struct ConnectOptions {
+  /// The server's kid: Platform::lookup gives its credential, which keys
+  /// the key-knowledge MAC. Without it (or `peer_cred`) message_1 carries no
+  /// MAC, and a server that demands one drops it.
+  ConstByteSpan peer_kid{};
+  /// Or the server's credential (CRED_R) itself; it wins over `peer_kid`.
+  ConstByteSpan peer_cred{};
+  /// A cookie from the server's announce (Event::cookie), saving the cookie retry round trip.
+  ConstByteSpan cookie{};
+};
+
 struct Settings {
   uint16_t mtu = wire::kDefaultMtu;  ///< wire::kMinMtu .. kMaxFrame
   edhoc::Method method = edhoc::Method::kStatStat;
@@ -228,6 +294,8 @@ struct Settings {
   /// Accept handshakes from peers (responder role).
   bool accept_incoming = true;
   record::UsageLimits limits{};  ///< zero fields: the AEAD's defaults
+  DosSettings dos{};
+  DiscoverySettings discovery{};
   RekeySettings rekey{};
   /// A paused session answers WAKE frames with at most one probe per this interval.
   uint32_t wake_interval_ms = 4000;
@@ -291,7 +359,19 @@ class Endpoint {
 
   /// Starts a handshake with the device at `to`. The handle is valid at
   /// once: send() queues data for it, which rides with message_3 when it fits.
-  Error connect(const LinkAddr& to, PeerHandle& peer, uint32_t now) noexcept;
+  Error connect(const LinkAddr& to, PeerHandle& peer, uint32_t now) noexcept {
+    return connect(to, peer, now, ConnectOptions{});
+  }
+  /// The same, with what the client knows of the server: its kid or
+  /// credential (for the key-knowledge MAC) and a cookie from its announce.
+  /// kUnknownCredential if Platform::lookup does not know `peer_kid`.
+  Error connect(const LinkAddr& to, PeerHandle& peer, uint32_t now, const ConnectOptions& options) noexcept;
+
+  /// Broadcasts a discovery request for the server with this serial (empty:
+  /// anyone). Announces that answer it raise kDiscovered until the next
+  /// discover(). `window_ms` asks servers to spread their answers over that
+  /// long (0: their default); rounded up to wire::kDiscoveryWindowUnitMs.
+  Error discover(ConstByteSpan serial, uint32_t window_ms, uint32_t now) noexcept;
 
   /// Queues `payload` and returns at once. kPayloadTooLarge (as
   /// kInvalidLength) over max_payload(), kBufferTooSmall when the transmit
@@ -343,6 +423,8 @@ class Endpoint {
   size_t max_payload(PeerHandle peer) const noexcept;
 
   PeerState state(PeerHandle peer) const noexcept;
+  /// Handshakes in progress in the responder role (what DosSettings::cookie_load compares).
+  size_t responder_handshakes() const noexcept;
   const Counters& counters() const noexcept { return counters_; }
   /// Sequence numbers and usage of a peer's keys (for tests and reports).
   const record::SecurityContext* context(PeerHandle peer) const noexcept;

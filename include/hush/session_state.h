@@ -11,6 +11,7 @@
 
 #include "hush/edhoc.h"
 #include "hush/security_context.h"
+#include "hush/wire.h"
 
 namespace hush::session::detail {
 
@@ -98,9 +99,61 @@ struct HandshakeSlot {
   uint32_t last_reply = 0;  // rate limit for answers to duplicates
   bool replied = false;
   bool flight_pending = false;  // the radio was busy: send the flight from poll()
-  // A rekey runs EDHOC inside the established session's records
+  // message_1 (initiator): the key-knowledge MAC key from the server's
+  // credential, the flags of the stored flight and the cookie it carries.
+  uint8_t key_mac_key[wire::kKeyMacKeyLen] = {  // A rekey runs EDHOC inside the established session's records
   // (src/session/rekey.cpp): its messages never appear as plaintext frames.
   bool rekey = false;
+};
+  bool key_mac = false;
+  uint8_t flight_flags = 0;  // wire::kFrameKeyMac / kFrameWithCookie of a message_1 flight
+  uint8_t cookie[wire::kCookieLen] = {};
+  bool has_cookie = false;
+};
+
+/// A token bucket in credit-milliseconds (src/session/cookie.cpp).
+struct Bucket {
+  uint32_t credit = 0;
+  uint32_t last = 0;
+  bool started = false;
+};
+
+/// Handshake rate per link address: a small table, the least recently used entry gives way.
+inline constexpr size_t kRateTableSize = 8;
+struct AddrBucket {
+  uint8_t addr_len = 0xFF;  // 0xFF: unused
+  uint8_t addr[8] = {};
+  Bucket bucket{};
+  uint32_t used = 0;
+};
+
+/// The responder's DoS state (src/session/cookie.cpp): nothing in it is per
+/// client except the bounded rate table.
+struct DosState {
+  uint8_t key_mac_key[wire::kKeyMacKeyLen] = {};   // from our own credential
+  uint8_t secret[2][wire::kCookieSecretLen] = {};  // cookie secrets: by epoch parity
+  uint8_t epoch = 0;
+  bool secrets_ready = false;
+  uint32_t rotated_at = 0;
+  Bucket handshakes{};
+  Bucket cookie_retries{};
+  Bucket announces{};
+  AddrBucket per_addr[kRateTableSize];
+};
+
+/// Discovery (src/session/discovery.cpp): our serial, one announce waiting
+/// for its jittered moment, and the nonce of our own open request.
+struct DiscoveryState {
+  uint8_t serial[wire::kMaxSerialLen] = {};
+  uint8_t serial_len = 0;
+  bool pending = false;
+  uint32_t due = 0;
+  uint8_t to_len = 0;
+  uint8_t to[8] = {};
+  uint8_t nonce[wire::kDiscoveryNonceLen] = {};  // of the request the pending announce answers
+  uint8_t request_len = 0;                       // that request's length: the announce's bound
+  bool asking = false;
+  uint8_t own_nonce[wire::kDiscoveryNonceLen] = {};  // of our own latest request
 };
 
 /// Where a session is in a rekey (src/session/rekey.cpp).
@@ -203,6 +256,8 @@ struct EndpointState {
   TxSlot tx[HUSH_SESSION_TX_SLOTS];
   uint8_t rx_scratch[HUSH_SESSION_MAX_FRAME] = {};
   uint8_t frame_scratch[HUSH_SESSION_MAX_FRAME] = {};
+  DosState dos{};
+  DiscoveryState discovery{};
 };
 
 }  // namespace hush::session::detail

@@ -83,8 +83,8 @@ inline constexpr int64_t kCoseCrvEd25519 = 6;
 
 // The first byte of every frame is its kind/flags byte. The space is split:
 //   0x00..0x7F  bit 7 clear: session frames, all plaintext: EDHOC messages
-//               and errors, their fragments, and (reserved) discovery,
-//               announce, wake and cookie retry;
+//               and errors, their fragments, discovery, announce, cookie
+//               retry and (reserved) wake;
 //   0x80..0xDF  protected records (below): data, confirmed data, control;
 //   0xE0..0xFF  group records (pre-shared group and its epochs, below).
 
@@ -116,7 +116,7 @@ inline constexpr uint8_t kFrameFragment = 0x10;
 inline constexpr size_t kFragmentHeaderLen = 3;
 /// Largest EDHOC message a fragment header can describe (12 bits).
 inline constexpr size_t kFragmentMaxTotal = 4095;
-/// Reserved for discovery, announce, wake and cookie retry frames.
+/// Discovery, announce, wake and cookie retry frames (whole kind bytes, no flags).
 inline constexpr uint8_t kFrameDiscovery = 0x20;
 inline constexpr uint8_t kFrameAnnounce = 0x21;
 /// WAKE (plaintext, unauthenticated): kind | [cid]. With the receiver's own
@@ -126,6 +126,51 @@ inline constexpr uint8_t kFrameAnnounce = 0x21;
 inline constexpr uint8_t kFrameWake = 0x22;
 inline constexpr size_t kWakeMaxLen = 2;
 inline constexpr uint8_t kFrameCookieRetry = 0x23;
+
+// message_1 flags (docs/PROTOCOL.md "message_1 frames"): set on kFrameMessage1
+// (whole or fragment), they say what precedes message_1 in the frame body:
+//   kind | [key-knowledge MAC (4)] | [cookie (8)] | message_1
+/// K: a key-knowledge MAC precedes message_1.
+inline constexpr uint8_t kFrameKeyMac = 0x40;
+/// C: a cookie (from a cookie retry or an announce) follows the MAC. On
+/// message_1 only; the same bit on message_3 is kFrameWithRecord.
+inline constexpr uint8_t kFrameWithCookie = 0x08;
+
+/// Key-knowledge MAC: HMAC-SHA256(K_kk, message_1) truncated to 4 bytes,
+/// K_kk = HKDF-SHA256(salt = kKeyMacSalt, IKM = CRED_R, info = kKeyMacInfo, L = 16).
+inline constexpr size_t kKeyMacLen = 4;
+inline constexpr size_t kKeyMacKeyLen = 16;
+inline constexpr char kKeyMacSalt[] = "hush key-knowledge MAC";
+inline constexpr char kKeyMacInfo[] = "message_1";
+
+/// Cookie: epoch (1) | HMAC-SHA256(secret[epoch mod 2], kCookieLabel | epoch |
+/// link address length | link address) truncated to 7 bytes.
+inline constexpr size_t kCookieLen = 8;
+inline constexpr size_t kCookieSecretLen = 32;
+inline constexpr uint8_t kCookieLabel = 0x63;  // 'c': domain separation from any other HMAC of the secret
+/// Cookie retry: kind | C_I | cookie.
+inline constexpr size_t kCookieRetryLen = 2 + kCookieLen;
+
+/// Discovery request: kind | nonce (4) | window (1) | serial length (1) |
+/// serial (0..8) | zero padding up to kDiscoveryRequestLen. Serial length 0
+/// asks anyone. Window: the reply window the client asks for, in units of
+/// kDiscoveryWindowUnitMs (0: the server's default).
+inline constexpr size_t kDiscoveryNonceLen = 4;
+inline constexpr size_t kMaxSerialLen = 8;
+inline constexpr uint32_t kDiscoveryWindowUnitMs = 20;
+inline constexpr size_t kDiscoveryHeaderLen = 1 + kDiscoveryNonceLen + 1 + 1;
+/// Announce: kind | nonce (4) | info (1) | serial length (1) | serial |
+/// kid length (1) | kid | [cookie (8)].
+inline constexpr uint8_t kAnnounceCookie = 0x80;      ///< info bit: a cookie ends the announce
+inline constexpr uint8_t kAnnounceKeyMac = 0x40;      ///< info bit: the server demands the key-knowledge MAC
+inline constexpr uint8_t kAnnounceMethodMask = 0x0C;  ///< info bits 3..2: the EDHOC method
+inline constexpr unsigned kAnnounceMethodShift = 2;
+inline constexpr uint8_t kAnnounceSuiteMask = 0x03;  ///< info bits 1..0: the cipher suite
+/// Longest announce: kind, nonce, info, serial, kid (kid up to 8 bytes), cookie.
+inline constexpr size_t kAnnounceMaxLen = 1 + kDiscoveryNonceLen + 1 + 1 + kMaxSerialLen + 1 + 8 + kCookieLen;
+/// Clients pad discovery requests to this length, so that a server's
+/// announce is never larger than the request it answers.
+inline constexpr size_t kDiscoveryRequestLen = kAnnounceMaxLen;
 /// Connection identifiers of a session are one byte on the wire: a one-byte
 /// CBOR int (0x00..0x17 = 0..23, 0x20..0x37 = -1..-24), which is also the
 /// OSCORE Sender/Recipient ID and the record's connection id.

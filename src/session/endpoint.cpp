@@ -3,6 +3,7 @@
 // frame type, poll() and next_deadline(). The protocol steps are in
 // handshake_flow.cpp and record_flow.cpp.
 
+#include "cookie.h"
 #include "endpoint_internal.h"
 #include "hush/cbor.h"
 #include "hush/ct.h"
@@ -122,6 +123,7 @@ Endpoint::~Endpoint() {
   for (uint8_t i = 0; i < kMaxHandshakes; ++i) EndpointAccess::handshake_release(*this, i);
   for (uint8_t i = 0; i < kMaxPeers; ++i) EndpointAccess::peer_release(*this, i);
   for (uint8_t i = 0; i < kTxSlots; ++i) EndpointAccess::tx_free(*this, i);
+  ct::wipe_object(s_.dos);
 }
 
 Error Endpoint::begin(const Platform& platform, const edhoc::LocalCredential& self, const Settings& settings) noexcept {
@@ -149,18 +151,44 @@ Error Endpoint::begin(const Platform& platform, const edhoc::LocalCredential& se
   }
   for (size_t i = 0; i < kid.size(); ++i) s_.own_kid[i] = kid[i];
   s_.own_kid_len = static_cast<uint8_t>(kid.size());
+  // Our key-knowledge MAC key, from our own credential, once: a message_1
+  // then costs one HMAC to check. Responders only, like the serial they announce.
+  if constexpr (config::kResponder) {
+    if (!ok(key_mac_key(self.cred, s_.dos.key_mac_key))) return Error::kCryptoFailed;
+  }
   s_.platform = platform;
   s_.self = self;
   s_.settings = settings;
+  if constexpr (config::kResponder) (void)EndpointAccess::own_serial(*this);
   s_.ready = true;
   return Error::kOk;
 }
 
-Error Endpoint::connect(const LinkAddr& to, PeerHandle& peer, uint32_t now) noexcept {
+Error Endpoint::connect(const LinkAddr& to, PeerHandle& peer, uint32_t now, const ConnectOptions& options) noexcept {
   peer = PeerHandle{};
   if (!s_.ready) return Error::kInvalidState;
   if (!config::kInitiator) return Error::kUnsupported;
   if (to.is_broadcast() || to.len > LinkAddr::kMaxLen) return Error::kInvalidArgument;
+  if (!options.cookie.empty() && options.cookie.size() != wire::kCookieLen) return Error::kInvalidArgument;
+  // The server's credential keys the key-knowledge MAC: given, or looked up by kid.
+  ConstByteSpan cred_r = options.peer_cred;
+  if (cred_r.empty() && !options.peer_kid.empty()) {
+    if (options.peer_kid.size() > edhoc::kMaxKidLen) return Error::kInvalidArgument;
+    uint8_t map[3 + edhoc::kMaxKidLen] = {0xA1, static_cast<uint8_t>(wire::kCoseHeaderKid),
+                                          static_cast<uint8_t>(0x40 | options.peer_kid.size())};
+    for (size_t i = 0; i < options.peer_kid.size(); ++i) map[3 + i] = options.peer_kid[i];
+    edhoc::IdCredView id;
+    id.is_kid = true;
+    id.kid = options.peer_kid;
+    id.map = ConstByteSpan(map, 3 + options.peer_kid.size());
+    edhoc::PeerCredential pc;
+    if (!s_.platform.lookup(s_.platform.user, id, pc) || pc.cred.empty()) return Error::kUnknownCredential;
+    cred_r = pc.cred;
+  }
+  uint8_t mac_key[wire::kKeyMacKeyLen] = {};
+  if (!cred_r.empty() && s_.settings.dos.key_mac && !ok(key_mac_key(cred_r, mac_key))) {
+    return Error::kCryptoFailed;
+  }
   uint8_t p = kNoSlot, h = kNoSlot;
   for (int attempt = 0; attempt < 2 && h == kNoSlot; ++attempt) {
     p = EndpointAccess::peer_alloc(*this, to, true, -1);
@@ -171,9 +199,18 @@ Error Endpoint::connect(const LinkAddr& to, PeerHandle& peer, uint32_t now) noex
       if (attempt == 0 && !EndpointAccess::evict_half_open(*this, now)) break;
     }
   }
-  if (h == kNoSlot) return Error::kBufferTooSmall;
+  if (h == kNoSlot) {
+    ct::wipe_object(mac_key);
+    return Error::kBufferTooSmall;
+  }
   s_.peers[p].handshake = h;
   s_.peers[p].app_known = true;
+  HandshakeSlot& hs = s_.handshakes[h];
+  hs.key_mac = !cred_r.empty() && s_.settings.dos.key_mac;
+  for (size_t i = 0; i < wire::kKeyMacKeyLen; ++i) hs.key_mac_key[i] = mac_key[i];
+  ct::wipe_object(mac_key);
+  hs.has_cookie = !options.cookie.empty();
+  for (size_t i = 0; i < options.cookie.size(); ++i) hs.cookie[i] = options.cookie[i];
   ++counters_.handshakes_started;
   // message_1 is prepared by the next poll(): it costs a key generation.
   peer = EndpointAccess::handle_of(*this, p);
@@ -238,6 +275,12 @@ PeerState Endpoint::state(PeerHandle peer) const noexcept {
   return p == kNoSlot ? PeerState::kFree : static_cast<PeerState>(s_.peers[p].state);
 }
 
+size_t Endpoint::responder_handshakes() const noexcept {
+  size_t n = 0;
+  for (const HandshakeSlot& h : s_.handshakes) n += (h.step != HandshakeStep::kFree && !h.initiator) ? 1 : 0;
+  return n;
+}
+
 const record::SecurityContext* Endpoint::context(PeerHandle peer) const noexcept {
   const uint8_t p = EndpointAccess::peer_by_handle(*this, peer);
   return p == kNoSlot ? nullptr : &s_.peers[p].ctx();
@@ -268,6 +311,9 @@ void Endpoint::input(ConstByteSpan frame, const LinkAddr& from, uint32_t now) no
     case FrameType::kRecord: EndpointAccess::on_record(*this, f.body, from, now); break;
     case FrameType::kEdhoc: EndpointAccess::on_edhoc(*this, f, f.body, from, now); break;
     case FrameType::kFragment: EndpointAccess::on_fragment(*this, f, from, now); break;
+    case FrameType::kCookieRetry: EndpointAccess::on_cookie_retry(*this, f, now); break;
+    case FrameType::kDiscovery: EndpointAccess::on_discovery(*this, f.body, frame.size(), from, now); break;
+    case FrameType::kAnnounce: EndpointAccess::on_announce(*this, f.body, from); break;
     case FrameType::kReserved: ++counters_.drops.malformed; break;
   }
 }
@@ -278,6 +324,7 @@ Error Endpoint::poll(uint32_t now) noexcept {
   for (uint8_t i = 0; i < kMaxHandshakes; ++i) EndpointAccess::handshake_timers(*this, i, now);
   for (uint8_t i = 0; i < kMaxPeers; ++i) EndpointAccess::peer_timers(*this, i, now);
   EndpointAccess::tx_timers(*this, now);
+  EndpointAccess::discovery_timers(*this, now);
   // Then at most one public-key operation. Whatever that step left due now
   // (more public-key work, an ack to send at once) makes it kNeedMore.
   EndpointAccess::handshake_step(*this, now);
@@ -295,6 +342,9 @@ uint32_t Endpoint::next_deadline(uint32_t now) const noexcept {
   }
   for (const PeerSlot& p : s_.peers) {
     if (p.state != static_cast<uint8_t>(PeerState::kFree)) best = timers::earliest(p.timers, now, best);
+  }
+  if (s_.discovery.pending) {
+    best = timers::sooner(now, best, timers::reached(now, s_.discovery.due) ? now : s_.discovery.due);
   }
   for (const TxSlot& t : s_.tx) {
     uint32_t at = UINT32_MAX;

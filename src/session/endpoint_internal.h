@@ -69,8 +69,9 @@ struct EndpointAccess {
   static void handshake_timers(Ep& ep, uint8_t index, uint32_t now) noexcept;
   static void send_flight(Ep& ep, uint8_t index, uint32_t now) noexcept;
   static void handshake_fail(Ep& ep, uint8_t index, HandshakeFailure why, Error error) noexcept;
-  static void on_message_1(Ep& ep, ConstByteSpan m1, const LinkAddr& from, uint32_t now) noexcept;
-  static void on_message_1_responder(Ep& ep, ConstByteSpan m1, const LinkAddr& from, uint32_t now) noexcept;
+  static void on_message_1(Ep& ep, uint8_t flags, ConstByteSpan body, const LinkAddr& from, uint32_t now) noexcept;
+  static void on_message_1_responder(Ep& ep, const Message1Parts& parts, size_t frame_len, const LinkAddr& from,
+                                     uint32_t now) noexcept;
   static bool initiator_step(Ep& ep, uint8_t index, uint32_t now) noexcept;
   static bool responder_step(Ep& ep, uint8_t index, uint32_t now) noexcept;
   static HandshakeSlot* slot_of(Ep& ep, uint8_t peer) noexcept;
@@ -89,6 +90,30 @@ struct EndpointAccess {
   /// Into `into` (nullptr: the session's current keys) with key phase `phase`.
   static Error derive_context(Ep& ep, edhoc::detail::Handshake& hs, PeerSlot& p,
                               record::SecurityContext* into = nullptr, bool phase = false) noexcept;
+
+  // --- cookie.cpp -----------------------------------------------------------
+  /// Checks the key-knowledge MAC of a message_1 (one HMAC). False: dropped
+  /// and counted; a slot gathering its fragments is freed.
+  static bool key_mac_ok(Ep& ep, const Message1Parts& m, const LinkAddr& from) noexcept;
+  /// A MAC-valid message_1 that would start a new handshake: checks its
+  /// cookie, answers with a cookie retry when one is needed, and applies the
+  /// handshake rate limits. True: it may take a slot.
+  static bool admit_message_1(Ep& ep, const Message1Parts& m, size_t frame_len, uint8_t c_i, const LinkAddr& from,
+                              uint32_t now) noexcept;
+  /// Whether a message_1 from now on must bring a cookie (load or configuration).
+  static bool under_load(const Ep& ep) noexcept;
+  static bool make_cookie(Ep& ep, const LinkAddr& to, uint32_t now, uint8_t (&out)[wire::kCookieLen]) noexcept;
+  /// Initiator: writes the key-knowledge MAC and cookie in front of the
+  /// message_1 composed at flight + 1 + message_1_prefix(h). Returns the prefix length.
+  static size_t message_1_prefix(const HandshakeSlot& h) noexcept;
+  static void fill_message_1_prefix(Ep& ep, uint8_t index, size_t message_len) noexcept;
+  static void on_cookie_retry(Ep& ep, const Frame& f, uint32_t now) noexcept;
+
+  // --- discovery.cpp --------------------------------------------------------
+  static void on_discovery(Ep& ep, ConstByteSpan body, size_t frame_len, const LinkAddr& from, uint32_t now) noexcept;
+  static void on_announce(Ep& ep, ConstByteSpan body, const LinkAddr& from) noexcept;
+  static void discovery_timers(Ep& ep, uint32_t now) noexcept;
+  static bool own_serial(Ep& ep) noexcept;
 
   // --- record_flow.cpp ------------------------------------------------------
   static void on_record(Ep& ep, ConstByteSpan record, const LinkAddr& from, uint32_t now) noexcept;

@@ -34,9 +34,14 @@ size_t bstr_extent(ConstByteSpan in) noexcept {
 
 }  // namespace
 
+// The message_1 flags are allowed on message_1 only.
+uint8_t strip_m1_flags(uint8_t b) noexcept {
+  return (b & kEdhocKindMask) == wire::kFrameMessage1 ? static_cast<uint8_t>(b & ~wire::kFrameKeyMac) : b;
+}
+
 FrameClass classify(ConstByteSpan frame) noexcept {
   if (frame.empty()) return FrameClass::kOther;
-  const uint8_t b = frame[0];
+  const uint8_t b = strip_m1_flags(frame[0]);
   if ((b & 0x80) != 0) return FrameClass::kRecord;
   if ((b & ~(kEdhocKindMask | kSessionFlagsMask)) != 0) return FrameClass::kOther;
   if ((b & wire::kFrameFragment) != 0) return FrameClass::kFragment;
@@ -60,15 +65,34 @@ Error parse_frame(ConstByteSpan in, Frame& out) noexcept {
     out.body = in;
     return Error::kOk;
   }
-  if (b >= wire::kFrameDiscovery && b <= wire::kFrameCookieRetry) {
-    out.type = FrameType::kReserved;
-    return Error::kUnsupported;
+  switch (b) {
+    case wire::kFrameDiscovery:
+      out.type = FrameType::kDiscovery;
+      out.body = in.subspan(1);
+      return Error::kOk;
+    case wire::kFrameAnnounce:
+      out.type = FrameType::kAnnounce;
+      out.body = in.subspan(1);
+      return Error::kOk;
+    case wire::kFrameCookieRetry:
+      if (in.size() != wire::kCookieRetryLen) return Error::kMalformed;
+      out.type = FrameType::kCookieRetry;
+      out.has_cid = true;
+      out.cid = in[1];
+      out.body = in.subspan(2);
+      return Error::kOk;
+    case wire::kFrameWake: out.type = FrameType::kReserved; return Error::kUnsupported;
+    default: break;
   }
-  if ((b & ~(kEdhocKindMask | kSessionFlagsMask)) != 0) return Error::kMalformed;
-  const uint8_t k = b & kEdhocKindMask;
+  const uint8_t bs = strip_m1_flags(b);
+  if ((bs & ~(kEdhocKindMask | kSessionFlagsMask)) != 0) return Error::kMalformed;
+  const uint8_t k = bs & kEdhocKindMask;
   if (!valid_edhoc_kind(k)) return Error::kMalformed;
   const bool fragment = (b & wire::kFrameFragment) != 0;
-  const bool with_record = (b & wire::kFrameWithRecord) != 0;
+  // On message_1 this bit is kFrameWithCookie, not a riding record.
+  const bool m1 = k == wire::kFrameMessage1;
+  const bool with_record = !m1 && (b & wire::kFrameWithRecord) != 0;
+  if (m1) out.m1_flags = static_cast<uint8_t>(b & (wire::kFrameKeyMac | wire::kFrameWithCookie));
   // Only a whole message_3 carries a record.
   if (with_record && (fragment || k != wire::kFrameMessage3)) return Error::kMalformed;
 
@@ -109,6 +133,24 @@ Error parse_frame(ConstByteSpan in, Frame& out) noexcept {
   return Error::kOk;
 }
 
+bool split_message_1(uint8_t flags, ConstByteSpan body, Message1Parts& out) noexcept {
+  out = Message1Parts{};
+  size_t pos = 0;
+  if ((flags & wire::kFrameKeyMac) != 0) {
+    if (body.size() < pos + wire::kKeyMacLen) return false;
+    out.mac = body.subspan(pos, wire::kKeyMacLen);
+    pos += wire::kKeyMacLen;
+  }
+  if ((flags & wire::kFrameWithCookie) != 0) {
+    if (body.size() < pos + wire::kCookieLen) return false;
+    out.cookie = body.subspan(pos, wire::kCookieLen);
+    pos += wire::kCookieLen;
+  }
+  if (body.size() <= pos) return false;
+  out.message = body.subspan(pos);
+  return true;
+}
+
 Error compose_edhoc(EdhocKind kind, uint8_t cid, ConstByteSpan message, ByteSpan out, size_t& len) noexcept {
   len = 0;
   const size_t h = edhoc_header_len(kind);
@@ -122,7 +164,7 @@ Error compose_edhoc(EdhocKind kind, uint8_t cid, ConstByteSpan message, ByteSpan
 }
 
 Error compose_fragment(EdhocKind kind, uint8_t cid, ConstByteSpan message, size_t offset, ByteSpan out, size_t& len,
-                       size_t& taken) noexcept {
+                       size_t& taken, uint8_t flags) noexcept {
   len = 0;
   taken = 0;
   if (message.size() > wire::kFragmentMaxTotal || offset >= message.size()) return Error::kInvalidArgument;
@@ -132,7 +174,7 @@ Error compose_fragment(EdhocKind kind, uint8_t cid, ConstByteSpan message, size_
   if (n > out.size() - h) n = out.size() - h;
   if (n == message.size()) return Error::kInvalidArgument;  // fits whole: not a fragment
   size_t pos = 0;
-  out[pos++] = static_cast<uint8_t>(static_cast<uint8_t>(kind) | wire::kFrameFragment);
+  out[pos++] = static_cast<uint8_t>(static_cast<uint8_t>(kind) | wire::kFrameFragment | flags);
   if (kind_has_cid(kind)) out[pos++] = cid;
   const uint32_t v = (static_cast<uint32_t>(message.size()) << 12) | static_cast<uint32_t>(offset);
   out[pos++] = static_cast<uint8_t>(v >> 16);

@@ -24,7 +24,7 @@ enum class EdhocKind : uint8_t {
   kError = wire::kFrameError,
 };
 
-enum class FrameType : uint8_t { kEdhoc, kFragment, kRecord, kReserved };
+enum class FrameType : uint8_t { kEdhoc, kFragment, kRecord, kDiscovery, kAnnounce, kCookieRetry, kReserved };
 
 struct Frame {
   FrameType type = FrameType::kReserved;
@@ -35,11 +35,23 @@ struct Frame {
   uint16_t frag_offset = 0;  // kFragment: where `body` goes
   ConstByteSpan body{};      // the EDHOC message, the fragment's bytes, or the whole record
   ConstByteSpan record{};    // message_3 only: the record riding with it
+  uint8_t m1_flags = 0;      // message_1 (whole or fragment): wire::kFrameKeyMac | kFrameWithCookie
 };
 
+/// The parts of a message_1 frame body: kind | [mac] | [cookie] | message_1.
+struct Message1Parts {
+  ConstByteSpan mac{};
+  ConstByteSpan cookie{};
+  ConstByteSpan message{};
+};
+
+/// Splits a (reassembled) message_1 body by its flags; false if too short.
+bool split_message_1(uint8_t flags, ConstByteSpan body, Message1Parts& out) noexcept;
+
 /// Splits a received frame. kMalformed for anything that is not exactly one
-/// of the layouts; kUnsupported for the reserved kinds (discovery, announce,
-/// wake, cookie retry) that this build does not handle.
+/// of the layouts; kUnsupported for the reserved wake kind, which this
+/// build does not handle. Discovery and announce bodies are checked by
+/// discovery.cpp; a cookie retry's length here.
 Error parse_frame(ConstByteSpan in, Frame& out) noexcept;
 
 /// The counter class of a frame from its first byte.
@@ -60,7 +72,8 @@ Error compose_edhoc(EdhocKind kind, uint8_t cid, ConstByteSpan message, ByteSpan
 
 /// kind|fragment | [cid] | total offset | message[offset .. offset + n], with
 /// n as large as `out` allows. `taken` receives n.
+/// `flags` (message_1 only) go into every fragment's kind byte.
 Error compose_fragment(EdhocKind kind, uint8_t cid, ConstByteSpan message, size_t offset, ByteSpan out, size_t& len,
-                       size_t& taken) noexcept;
+                       size_t& taken, uint8_t flags = 0) noexcept;
 
 }  // namespace hush::session

@@ -100,7 +100,8 @@ void EndpointAccess::send_flight(Ep& ep, uint8_t index, uint32_t now) noexcept {
   while (offset < message.size()) {
     size_t len = 0, taken = 0;
     const ByteSpan out(ep.s_.frame_scratch, mtu);
-    if (!ok(compose_fragment(kind, h.flight_cid, message, offset, out, len, taken))) return;
+    const uint8_t flags = kind == EdhocKind::kMessage1 ? h.flight_flags : 0;
+    if (!ok(compose_fragment(kind, h.flight_cid, message, offset, out, len, taken, flags))) return;
     if (transmit(ep, to, ConstByteSpan(out.data(), len)) == TxResult::kBusy) {
       h.flight_pending = true;
       return;
@@ -122,7 +123,8 @@ ByteSpan EndpointAccess::flight_body(HandshakeSlot& h, EdhocKind kind) noexcept 
 void EndpointAccess::start_flight(Ep& ep, uint8_t index, EdhocKind kind, uint8_t cid, size_t message_len,
                                   size_t record_len, uint32_t now) noexcept {
   HandshakeSlot& h = ep.s_.handshakes[index];
-  h.flight[0] = static_cast<uint8_t>(static_cast<uint8_t>(kind) | (record_len != 0 ? wire::kFrameWithRecord : 0));
+  h.flight[0] = static_cast<uint8_t>(static_cast<uint8_t>(kind) | (record_len != 0 ? wire::kFrameWithRecord : 0) |
+                                     (kind == EdhocKind::kMessage1 ? h.flight_flags : 0));
   if (kind_has_cid(kind)) h.flight[1] = cid;
   h.flight_len = static_cast<uint16_t>(edhoc_header_len(kind) + message_len + record_len);
   h.flight_kind = static_cast<uint8_t>(kind);
@@ -257,7 +259,8 @@ void EndpointAccess::on_fragment(Ep& ep, const Frame& f, const LinkAddr& from, u
       return;
     }
   }
-  const Error e = reassembly_add(h->reassembly, static_cast<uint8_t>(f.edhoc), f.frag_total, f.frag_offset, f.body);
+  const Error e = reassembly_add(h->reassembly, static_cast<uint8_t>(static_cast<uint8_t>(f.edhoc) | f.m1_flags),
+                                 f.frag_total, f.frag_offset, f.body);
   if (e == Error::kInvalidState) {
     // It disagreed with what was gathered, and replaced it: whichever was
     // forged, the sender's next flight completes the genuine message.
@@ -284,48 +287,30 @@ void EndpointAccess::on_fragment(Ep& ep, const Frame& f, const LinkAddr& from, u
   reassembly_reset(ep.s_.handshakes[index].reassembly);
 }
 
-bool EndpointAccess::evict_half_open(Ep& ep, uint32_t now) noexcept {
-  uint8_t oldest = kNoSlot;
-  for (uint8_t i = 0; i < kMaxHandshakes; ++i) {
-    const HandshakeSlot& h = ep.s_.handshakes[i];
-    const bool half_open =
-        !h.initiator && (h.step == HandshakeStep::kSendMessage2 || h.step == HandshakeStep::kAwaitMessage3 ||
-                         h.step == HandshakeStep::kReassemble1);
-    // A young one is left alone, or peers arriving together would evict
-    // each other in turn and none would finish.
-    const bool young = !timers::reached(now, h.started + 2 * ep.s_.settings.retransmit.initial_ms);
-    if (!half_open || young || ep.s_.peers[h.peer].app_known) continue;
-    if (oldest == kNoSlot || (now - h.started) > (now - ep.s_.handshakes[oldest].started)) oldest = i;
-  }
-  if (oldest == kNoSlot) return false;
-  ++ep.counters_.drops.no_resources;
-  log(ep, "half-open handshake evicted", Error::kBufferTooSmall);
-  const uint8_t peer = ep.s_.handshakes[oldest].peer;
-  handshake_release(ep, oldest);
-  peer_release(ep, peer);
-  return true;
-}
-
-void EndpointAccess::on_message_1(Ep& ep, ConstByteSpan m1, const LinkAddr& from, uint32_t now) noexcept {
+void EndpointAccess::on_message_1(Ep& ep, uint8_t flags, ConstByteSpan body, const LinkAddr& from,
+                                  uint32_t now) noexcept {
   if constexpr (!config::kResponder) {
-    (void)m1;
+    (void)flags;
+    (void)body;
     (void)from;
     (void)now;
     ++ep.counters_.drops.unknown_context;
     return;
   } else {
-    on_message_1_responder(ep, m1, from, now);
+    // The key-knowledge MAC first: junk costs one HMAC and nothing else.
+    Message1Parts parts;
+    if (!split_message_1(flags, body, parts)) {
+      ++ep.counters_.drops.malformed;
+      return;
+    }
+    if (!key_mac_ok(ep, parts, from)) return;
+    on_message_1_responder(ep, parts, 1 + body.size(), from, now);
   }
 }
 
-void EndpointAccess::drop_half_open(Ep& ep, uint8_t index) noexcept {
-  if (index == kNoSlot) return;
-  const uint8_t peer = ep.s_.handshakes[index].peer;
-  handshake_release(ep, index);
-  peer_release(ep, peer);
-}
-
-void EndpointAccess::on_message_1_responder(Ep& ep, ConstByteSpan m1, const LinkAddr& from, uint32_t now) noexcept {
+void EndpointAccess::on_message_1_responder(Ep& ep, const Message1Parts& parts, size_t frame_len, const LinkAddr& from,
+                                            uint32_t now) noexcept {
+  const ConstByteSpan m1 = parts.message;
   // A responder slot already gathering this message_1's fragments, if any.
   // Every way out below that does not take the message into it frees it.
   uint8_t target = kNoSlot;
@@ -395,6 +380,11 @@ void EndpointAccess::on_message_1_responder(Ep& ep, ConstByteSpan m1, const Link
     }
     adopt_for = h.peer;
   }
+  // A new handshake: cookie (or a cookie retry, and nothing kept) and rate limits.
+  if (!admit_message_1(ep, parts, frame_len, static_cast<uint8_t>(c_i), from, now)) {
+    drop_half_open(ep, target);
+    return;
+  }
 
   uint8_t index = target;
   uint8_t peer = kNoSlot;
@@ -453,7 +443,7 @@ void EndpointAccess::on_edhoc(Ep& ep, const Frame& f, ConstByteSpan message, con
     return;
   }
   if (f.edhoc == EdhocKind::kMessage1) {
-    on_message_1(ep, message, from, now);
+    on_message_1(ep, f.m1_flags, message, from, now);
     return;
   }
   const uint8_t peer = peer_by_own_id(ep, f.cid);
@@ -651,7 +641,8 @@ bool EndpointAccess::initiator_step(Ep& ep, uint8_t index, uint32_t now) noexcep
       const uint8_t suites[1] = {ep.s_.settings.suite};
       params.suites_i = ConstByteSpan(suites);
       params.c_i = conn_id(p.own_id);
-      const ByteSpan out = flight_body(h, EdhocKind::kMessage1);
+      // Room for the key-knowledge MAC and a cookie in front of message_1.
+      const ByteSpan out = flight_body(h, EdhocKind::kMessage1).subspan(message_1_prefix(h));
       const Error e = initiator(h).prepare_message_1(params, out, out_len);
       if (!ok(e)) {
         handshake_fail(ep, index, HandshakeFailure::kLocal, e);
@@ -663,7 +654,8 @@ bool EndpointAccess::initiator_step(Ep& ep, uint8_t index, uint32_t now) noexcep
         for (size_t k = 0; k < crypto::kCoordLen; ++k) h.g_x[k] = g_x[k];
       }
       h.step = HandshakeStep::kAwaitMessage2;
-      start_flight(ep, index, EdhocKind::kMessage1, 0, out_len, 0, now);
+      fill_message_1_prefix(ep, index, out_len);
+      start_flight(ep, index, EdhocKind::kMessage1, 0, message_1_prefix(h) + out_len, 0, now);
       return true;
     }
 

@@ -81,11 +81,47 @@ void EndpointAccess::handshake_release(Ep& ep, uint8_t index) noexcept {
   ct::wipe(ByteSpan(h.rx, sizeof(h.rx)));
   ct::wipe(ByteSpan(h.flight, sizeof(h.flight)));
   reassembly_reset(h.reassembly);
+  // message_1's MAC key and cookie belong to this handshake only.
+  ct::wipe_object(h.key_mac_key);
+  ct::wipe_object(h.cookie);
+  h.key_mac = false;
+  h.has_cookie = false;
+  h.flight_flags = 0;
   h.rx_len = 0;
   h.rx_record_len = 0;
   h.flight_len = 0;
   timers::cancel_all(h.timers);
   h.step = HandshakeStep::kFree;
+}
+
+// Half-open responder handshakes: the SYN-cache rule (docs/SECURITY.md "Sessions").
+bool EndpointAccess::evict_half_open(Ep& ep, uint32_t now) noexcept {
+  uint8_t oldest = kNoSlot;
+  for (uint8_t i = 0; i < kMaxHandshakes; ++i) {
+    const HandshakeSlot& h = ep.s_.handshakes[i];
+    const bool half_open =
+        !h.initiator && (h.step == HandshakeStep::kSendMessage2 || h.step == HandshakeStep::kAwaitMessage3 ||
+                         h.step == HandshakeStep::kReassemble1);
+    // A young one is left alone, or peers arriving together would evict
+    // each other in turn and none would finish.
+    const bool young = !timers::reached(now, h.started + 2 * ep.s_.settings.retransmit.initial_ms);
+    if (!half_open || young || ep.s_.peers[h.peer].app_known) continue;
+    if (oldest == kNoSlot || (now - h.started) > (now - ep.s_.handshakes[oldest].started)) oldest = i;
+  }
+  if (oldest == kNoSlot) return false;
+  ++ep.counters_.drops.no_resources;
+  log(ep, "half-open handshake evicted", Error::kBufferTooSmall);
+  const uint8_t peer = ep.s_.handshakes[oldest].peer;
+  handshake_release(ep, oldest);
+  peer_release(ep, peer);
+  return true;
+}
+
+void EndpointAccess::drop_half_open(Ep& ep, uint8_t index) noexcept {
+  if (index == kNoSlot) return;
+  const uint8_t peer = ep.s_.handshakes[index].peer;
+  handshake_release(ep, index);
+  peer_release(ep, peer);
 }
 
 edhoc::Initiator& EndpointAccess::initiator(HandshakeSlot& h) noexcept {

@@ -3,8 +3,12 @@
 // A client and a server run a genuine handshake over a lossless in-memory
 // link; the first input byte says how many genuine frames are delivered
 // first (0: idle, then each handshake step, then established with traffic),
-// the second which endpoint gets the fuzz frames. The rest is a sequence of
-// frames (1 length byte each). Afterwards the genuine exchange must still be
+// the second which endpoint gets the fuzz frames (bit 0), whether the
+// server always demands a cookie (bit 1) and which frame kind, if any, is
+// forced onto the fuzz frames (bits 4..2: discovery, announce, cookie
+// retry, message_1 with MAC, with MAC and cookie, their fragment, wake), so
+// that the discovery and DoS paths are reached at once. The rest is a
+// sequence of frames (1 length byte each). Afterwards the genuine exchange must still be
 // able to go on: a fuzz frame never crashes an endpoint, breaks an
 // established session's ability to move data, or produces a frame larger
 // than the MTU.
@@ -73,7 +77,7 @@ bool lookup(void* user, const edhoc::IdCredView& id, edhoc::PeerCredential& out)
   return true;
 }
 
-void make(Node& n, size_t index) {
+void make(Node& n, size_t index, bool always_cookie) {
   n.index = index;
   for (size_t i = 0; i < 32; ++i) n.sk[i] = static_cast<uint8_t>(0x40 + 3 * i + index);
   uint8_t pub[32];
@@ -90,6 +94,7 @@ void make(Node& n, size_t index) {
   pf.user = &n;
   Settings s;
   s.keepalive_ms = 2000;
+  if (always_cookie) s.dos.cookie_load = 0;
   check(n.ep.begin(pf, {n.ccs.cred_view(), n.ccs.id_cred_view(), crypto::PrivateKey::from_raw(n.sk)}, s) == Error::kOk);
 }
 
@@ -119,19 +124,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   g_queue = &queue;
   static Node nodes_storage[2];
   Node* nodes = new (nodes_storage) Node[2];  // fresh endpoints each run
-  make(nodes[0], 0);
-  make(nodes[1], 1);
+  const bool always_cookie = (data[1] & 2) != 0;
+  make(nodes[0], 0, always_cookie);
+  make(nodes[1], 1, always_cookie);
   nodes[0].other = &nodes[1];
   nodes[1].other = &nodes[0];
   uint32_t now = 1000;
   PeerHandle peer;
-  check(nodes[0].ep.connect(LinkAddr::from_u32(1), peer, now) == Error::kOk);
+  ConnectOptions options;
+  const uint8_t server_kid = 0x11;
+  options.peer_kid = ConstByteSpan(&server_kid, 1);
+  check(nodes[0].ep.connect(LinkAddr::from_u32(1), peer, now, options) == Error::kOk);
+  // An open discovery request, so that announces reach the client's parser.
+  check(nodes[0].ep.discover(ConstByteSpan(), 0, now) == Error::kOk);
+  g_queue->clear();
+  pump(nodes, now);
   const uint8_t queued[4] = {1, 2, 3, 4};
   check(nodes[0].ep.send(peer, ConstByteSpan(queued), kSendConfirmed, now) == Error::kOk);
   pump(nodes, now);
 
   const size_t genuine = data[0] % 8;
   const size_t target = data[1] & 1;
+  static constexpr uint8_t kForced[8] = {0, 0x20, 0x21, 0x23, 0x41, 0x49, 0x51, 0x22};
+  const uint8_t forced = kForced[(data[1] >> 2) & 7];
   deliver(nodes, genuine, now);
 
   // Bit 1 of data[1]: the target's session is paused while the fuzz frames
@@ -145,7 +160,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   while (pos < size) {
     const size_t len = data[pos++];
     const size_t n = len < size - pos ? len : size - pos;
-    nodes[target].ep.input(ConstByteSpan(data + pos, n), LinkAddr::from_u32(7), now);
+    std::vector<uint8_t> frame(data + pos, data + pos + n);
+    if (forced != 0 && !frame.empty()) frame[0] = forced;
+    nodes[target].ep.input(ConstByteSpan(frame.data(), frame.size()), LinkAddr::from_u32(7), now);
     pos += n;
     now += 3;
     pump(nodes, now);

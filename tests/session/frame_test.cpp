@@ -50,7 +50,7 @@ TEST(Frame, MalformedTable) {
       {0x02, 0x05},                                // cid, no body
       {0x06, 0x05, 0x01},                          // kind 6 is not EDHOC
       {0x07, 0x05, 0x01},                          // kind 7
-      {0x09, 0x41, 0xAA},                          // record flag on message_1
+      {0x29, 0x41, 0xAA},                          // bit 5 on message_1 (bit 3 is its cookie flag)
       {0x0A, 0x05, 0x41, 0xAA},                    // record flag on message_2
       {0x0B, 0x05, 0x42, 0xAA, 0xBB},              // record flag, no record
       {0x0B, 0x05, 0x42, 0xAA},                    // bstr longer than the frame

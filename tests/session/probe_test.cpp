@@ -51,7 +51,7 @@ TEST(SessionProbe, InputRunsNoPublicKeyOperationAndPollAtMostOne) {
       }
     };
     PeerHandle peer;
-    ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
+    ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
     ASSERT_TRUE(net.run(
         60000, [&] { return client.count(EventType::kConnected) == 1 && server.count(EventType::kConnected) == 1; }));
     EXPECT_EQ(input_ops, 0);

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "session/cookie.h"
 #include "test_net.h"
 
 namespace hush::session::review {
@@ -50,14 +51,27 @@ Bytes x25519_key_with_first_byte(uint8_t first) {
 }
 
 // A whole message_1 frame: | 0x01 | METHOD | SUITES_I | G_X | C_I |.
-Bytes message_1_frame(uint8_t method, uint8_t suite, const Bytes& g_x, uint8_t c_i) {
-  // Sized up front: GCC 12 at -O3 takes a vector insert here for an
-  // out-of-bounds copy (-Warray-bounds false positive).
-  Bytes f(5 + g_x.size() + 1);
-  const uint8_t head[5] = {wire::kFrameMessage1, method, suite, 0x58, 0x20};
-  for (size_t i = 0; i < 5; ++i) f[i] = head[i];
-  for (size_t i = 0; i < g_x.size(); ++i) f[5 + i] = g_x[i];
-  f.back() = c_i;
+// With `receiver_cred`, the key-knowledge MAC that anyone holding the
+// receiver's public credential can compute comes with it. Built in sized
+// buffers: GCC 12 at -O3 takes vector inserts here for out-of-bounds copies
+// (-Warray-bounds false positive).
+Bytes message_1_frame(uint8_t method, uint8_t suite, const Bytes& g_x, uint8_t c_i, ConstByteSpan receiver_cred = {}) {
+  Bytes m(4 + g_x.size() + 1);
+  const uint8_t head[4] = {method, suite, 0x58, 0x20};
+  for (size_t i = 0; i < 4; ++i) m[i] = head[i];
+  for (size_t i = 0; i < g_x.size(); ++i) m[4 + i] = g_x[i];
+  m.back() = c_i;
+  const bool with_mac = !receiver_cred.empty();
+  const size_t pre = 1 + (with_mac ? wire::kKeyMacLen : 0);
+  Bytes f(pre + m.size());
+  f[0] = static_cast<uint8_t>(wire::kFrameMessage1 | (with_mac ? wire::kFrameKeyMac : 0));
+  if (with_mac) {
+    uint8_t key[wire::kKeyMacKeyLen], mac[wire::kKeyMacLen];
+    EXPECT_EQ(key_mac_key(receiver_cred, key), Error::kOk);
+    EXPECT_EQ(key_mac(ConstByteSpan(key), ConstByteSpan(m.data(), m.size()), mac), Error::kOk);
+    for (size_t i = 0; i < sizeof(mac); ++i) f[1 + i] = mac[i];
+  }
+  for (size_t i = 0; i < m.size(); ++i) f[pre + i] = m[i];
   return f;
 }
 
@@ -102,7 +116,7 @@ TEST(SessionReview, ReentrantCloseAndConnectInConnectedCallbackWork) {
   Node& server = net.add();
   Node& b = net.add();
   PeerHandle pa;
-  ASSERT_EQ(a.ep.connect(net.addr(1), pa, net.now()), Error::kOk);
+  ASSERT_EQ(a.ep.connect(net.addr(1), pa, net.now(), net.expect(1)), Error::kOk);
   ASSERT_TRUE(net.run(60000, [&] { return both_connected(a, server); }));
   const PeerHandle sa = server.last(EventType::kConnected)->peer;
 
@@ -123,10 +137,10 @@ TEST(SessionReview, ReentrantCloseAndConnectInConnectedCallbackWork) {
     // The application decides it does not want this session and dials the
     // peer back instead: both calls are documented as allowed here.
     EXPECT_EQ(server.ep.close(ev.peer, net.now()), Error::kOk);
-    reconnect_err = server.ep.connect(net.addr(2), reconnect, net.now());
+    reconnect_err = server.ep.connect(net.addr(2), reconnect, net.now(), net.expect(2));
   };
   PeerHandle pb;
-  ASSERT_EQ(b.ep.connect(net.addr(1), pb, net.now()), Error::kOk);
+  ASSERT_EQ(b.ep.connect(net.addr(1), pb, net.now(), net.expect(1)), Error::kOk);
   ASSERT_TRUE(net.run(60000, [&] { return done; }));
   ASSERT_EQ(reconnect_err, Error::kOk);
   net.attacker = nullptr;
@@ -190,13 +204,13 @@ TEST(SessionReview, ResentFragmentedMessage1FreesItsSlot) {
     return r != retrans_at_first[f.to];  // drop until the server resent message_2 once
   };
   PeerHandle pa;
-  ASSERT_EQ(a.ep.connect(net.addr(0), pa, net.now()), Error::kOk);
+  ASSERT_EQ(a.ep.connect(net.addr(0), pa, net.now(), net.expect(0)), Error::kOk);
   ASSERT_TRUE(net.run(120000, [&] { return both_connected(a, server); }));
   ASSERT_GT(fragment_frames_out(a), 0u);
   net.run(120000);  // anything half-open has long timed out by now
 
   PeerHandle pb;
-  ASSERT_EQ(b.ep.connect(net.addr(0), pb, net.now()), Error::kOk);
+  ASSERT_EQ(b.ep.connect(net.addr(0), pb, net.now(), net.expect(0)), Error::kOk);
   net.run(200000, [&] { return b.count(EventType::kConnected) + b.count(EventType::kHandshakeFailed) > 0; });
   EXPECT_EQ(b.count(EventType::kConnected), 1u) << "second client locked out by a leaked kReassemble1 slot";
   EXPECT_EQ(b.count(EventType::kHandshakeFailed), 0u);
@@ -224,7 +238,7 @@ TEST(SessionReview, StaleHandleNeverReachesANewSession) {
   Node& server = net.add();
   Node& b = net.add();
   PeerHandle pa;
-  ASSERT_EQ(a.ep.connect(net.addr(1), pa, net.now()), Error::kOk);
+  ASSERT_EQ(a.ep.connect(net.addr(1), pa, net.now(), net.expect(1)), Error::kOk);
   ASSERT_TRUE(net.run(60000, [&] { return both_connected(a, server); }));
   const PeerHandle stale = server.last(EventType::kConnected)->peer;
   ASSERT_EQ(server.ep.close(stale, net.now()), Error::kOk);
@@ -242,7 +256,7 @@ TEST(SessionReview, StaleHandleNeverReachesANewSession) {
   EXPECT_EQ(server.ep.counters().pk_operations, pk_before) << "junk costs the server no public-key work";
 
   PeerHandle pb;
-  ASSERT_EQ(b.ep.connect(net.addr(1), pb, net.now()), Error::kOk);
+  ASSERT_EQ(b.ep.connect(net.addr(1), pb, net.now(), net.expect(1)), Error::kOk);
   ASSERT_TRUE(net.run(60000, [&] { return both_connected(b, server) && server.count(EventType::kConnected) == 2; }));
   const PeerHandle fresh = server.last(EventType::kConnected)->peer;
   EXPECT_FALSE(fresh == stale) << "the new session got the closed session's handle";
@@ -285,15 +299,17 @@ TEST(SessionReview, SpoofedMessage1DoesNotEndOwnConnect) {
   const Bytes big = x25519_key_with_first_byte(0xFF);
   bool injected = false;
   net.attacker = [&](InFlight& f) {
-    if (!injected && f.from == 0 && f.frame[0] == wire::kFrameMessage1) {
+    if (!injected && f.from == 0 && (f.frame[0] & 0x17) == wire::kFrameMessage1) {
       injected = true;
-      // Claims to come from the server's address; G_X wins the comparison.
-      net.inject(0, message_1_frame(0x03, 0x00, big, 0x07), /*from_addr=*/1, /*delay=*/1);
+      // Claims to come from the server's address; G_X wins the comparison;
+      // the MAC is right (the client's credential is public).
+      net.inject(0, message_1_frame(0x03, 0x00, big, 0x07, net.node(0).id.ccs.cred_view()), /*from_addr=*/1,
+                 /*delay=*/1);
     }
     return true;
   };
   PeerHandle peer;
-  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
+  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
   net.run(200000, [&] { return client.count(EventType::kConnected) + client.count(EventType::kHandshakeFailed) > 0; });
   ASSERT_TRUE(injected);
   ASSERT_EQ(client.count(EventType::kConnected), 1u) << "one forged frame ended the handshake";
@@ -329,8 +345,8 @@ TEST(SessionReview, SimultaneousOpenAtMtu32GivesOneSession) {
   Node& a = net.add(s);
   Node& b = net.add(s);
   PeerHandle pa, pb;
-  ASSERT_EQ(a.ep.connect(net.addr(1), pa, net.now()), Error::kOk);
-  ASSERT_EQ(b.ep.connect(net.addr(0), pb, net.now()), Error::kOk);
+  ASSERT_EQ(a.ep.connect(net.addr(1), pa, net.now(), net.expect(1)), Error::kOk);
+  ASSERT_EQ(b.ep.connect(net.addr(0), pb, net.now(), net.expect(0)), Error::kOk);
   net.run(120000, [&] { return both_connected(a, b); });
   ASSERT_TRUE(both_connected(a, b));
   EXPECT_GT(a.ep.counters().simultaneous_opens + b.ep.counters().simultaneous_opens, 0u)
@@ -367,8 +383,8 @@ TEST(SessionReview, SimultaneousOpenWithoutAcceptIncomingConnects) {
     Node& a = net.add(client_only);
     Node& b = net.add();
     PeerHandle pa, pb;
-    ASSERT_EQ(a.ep.connect(net.addr(1), pa, net.now()), Error::kOk);
-    ASSERT_EQ(b.ep.connect(net.addr(0), pb, net.now()), Error::kOk);
+    ASSERT_EQ(a.ep.connect(net.addr(1), pa, net.now(), net.expect(1)), Error::kOk);
+    ASSERT_EQ(b.ep.connect(net.addr(0), pb, net.now(), net.expect(0)), Error::kOk);
     net.run(400000, [&] { return a.count(EventType::kConnected) + a.count(EventType::kHandshakeFailed) > 0; });
     ++runs;
     if (a.count(EventType::kConnected) + a.count(EventType::kHandshakeFailed) == 0) ++wedged;
@@ -412,7 +428,7 @@ TEST(SessionReview, YoungFragmentedHandshakeIsNotEvicted) {
     return true;
   };
   PeerHandle peer;
-  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
+  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
   net.run(200000, [&] { return client.count(EventType::kConnected) + client.count(EventType::kHandshakeFailed) > 0; });
   ASSERT_GT(injected, 0);
   EXPECT_EQ(client.count(EventType::kConnected), 1u) << "a handshake a few ms old was evicted as 'old'";
@@ -440,7 +456,7 @@ TEST(SessionReview, PayloadsQueuedBehindBusyConfirmedRecordGo) {
   Node& client = net.add();
   Node& server = net.add();
   PeerHandle peer;
-  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
+  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
   // Three confirmed payloads queued while connecting: the first rides with
   // message_3, the other two are flushed when the session is up.
   for (uint32_t i = 0; i < 3; ++i) {
@@ -498,7 +514,7 @@ TEST(SessionReview, ForgedFragmentPerFlightDoesNotEndHandshake) {
     return true;
   };
   PeerHandle peer;
-  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
+  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
   net.run(200000, [&] { return client.count(EventType::kConnected) + client.count(EventType::kHandshakeFailed) > 0; });
   EXPECT_EQ(client.count(EventType::kConnected), 1u) << "forged fragments ended the handshake";
   EXPECT_EQ(client.count(EventType::kHandshakeFailed), 0u);
@@ -530,21 +546,22 @@ TEST(SessionReview, ClosedIdentifierIsNotReusedAtOnce) {
   Node& client = net.add();
   Node& server = net.add();
   PeerHandle kept;  // a long-lived session holds identifier 0
-  ASSERT_EQ(client.ep.connect(net.addr(1), kept, net.now()), Error::kOk);
+  ASSERT_EQ(client.ep.connect(net.addr(1), kept, net.now(), net.expect(1)), Error::kOk);
   ASSERT_TRUE(net.run(60000, [&] { return both_connected(client, server); }));
   // 47 short attempts use identifiers 1..47; the rotation is back at 0.
   for (int i = 0; i < 47; ++i) {
     PeerHandle h;
-    ASSERT_EQ(client.ep.connect(net.addr(1), h, net.now()), Error::kOk);
+    ASSERT_EQ(client.ep.connect(net.addr(1), h, net.now(), net.expect(1)), Error::kOk);
     ASSERT_EQ(client.ep.close(h, net.now()), Error::kOk);
   }
   // The C_I of the next message_1 the client sends (last byte of the frame).
   const auto next_c_i = [&](PeerHandle& h) -> int {
     const size_t before = net.sent.size();
-    EXPECT_EQ(client.ep.connect(net.addr(1), h, net.now()), Error::kOk);
+    EXPECT_EQ(client.ep.connect(net.addr(1), h, net.now(), net.expect(1)), Error::kOk);
     for (int k = 0; k < 8; ++k) (void)client.ep.poll(net.now());
     for (size_t i = before; i < net.sent.size(); ++i) {
-      if (net.sent[i].from == 0 && net.sent[i].frame[0] == wire::kFrameMessage1) return net.sent[i].frame.back();
+      if (net.sent[i].from == 0 && (net.sent[i].frame[0] & 0x17) == wire::kFrameMessage1)
+        return net.sent[i].frame.back();
     }
     return -1;
   };
@@ -579,7 +596,7 @@ TEST(SessionReview, ForgedMessage3SealsNothing) {
   Node& client = net.add();
   Node& server = net.add();
   PeerHandle peer;
-  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
+  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
   ASSERT_TRUE(net.run(60000, [&] { return both_connected(client, server); }));
   // Let data flow once, so the server has authenticated the client's records.
   const Bytes p = payload(1);

@@ -22,7 +22,7 @@ TEST(Session, ConnectsCleanAndFirstDataRidesWithMessage3) {
   Node& client = net.add();
   Node& server = net.add();
   PeerHandle peer;
-  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
+  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
   const Bytes first = reading(7);
   ASSERT_EQ(client.ep.send(peer, ConstByteSpan(first.data(), first.size()), kSendDefault, net.now()), Error::kOk);
   ASSERT_TRUE(net.run(60000, [&] { return client.count(EventType::kConnected) == 1 && server.data.size() == 1; }));
@@ -36,7 +36,7 @@ TEST(Session, ConnectsCleanAndFirstDataRidesWithMessage3) {
   EXPECT_EQ(c.frames_out[static_cast<size_t>(FrameClass::kMessage3)], 1u);
   const uint32_t edhoc_bytes =
       c.bytes_out[static_cast<size_t>(FrameClass::kMessage1)] + s.bytes_out[static_cast<size_t>(FrameClass::kMessage2)];
-  EXPECT_EQ(edhoc_bytes, 38u + 47u);
+  EXPECT_EQ(edhoc_bytes, 42u + 47u);  // message_1 with its 4-byte key-knowledge MAC
   EXPECT_EQ(c.retransmissions + s.retransmissions, 0u);
   EXPECT_EQ(client.ep.state(peer), PeerState::kEstablished);
 }
@@ -44,7 +44,7 @@ TEST(Session, ConnectsCleanAndFirstDataRidesWithMessage3) {
 // Connects node 0 to node 1; returns the client's handle.
 PeerHandle connect(Net& net, uint32_t limit = 120000) {
   PeerHandle peer;
-  EXPECT_EQ(net.node(0).ep.connect(net.addr(1), peer, net.now()), Error::kOk);
+  EXPECT_EQ(net.node(0).ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
   EXPECT_TRUE(net.run(limit, [&] {
     return net.node(0).count(EventType::kConnected) == 1 && net.node(1).count(EventType::kConnected) == 1;
   }));
@@ -69,7 +69,7 @@ TEST(Session, HandshakeUnderLoss) {
       Node& client = net.add();
       Node& server = net.add();
       PeerHandle peer;
-      ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
+      ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
       net.run(200000,
               [&] { return client.count(EventType::kConnected) + client.count(EventType::kHandshakeFailed) > 0; });
       if (client.count(EventType::kConnected) == 1) {
@@ -133,7 +133,7 @@ TEST(Session, LostMessage3IsRecovered) {
     return true;
   };
   PeerHandle peer;
-  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
+  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
   const Bytes first = reading(1);
   ASSERT_EQ(client.ep.send(peer, ConstByteSpan(first.data(), first.size()), kSendConfirmed, net.now()), Error::kOk);
   ASSERT_TRUE(net.run(60000, [&] { return client.count(EventType::kDelivered) == 1; }));
@@ -243,7 +243,7 @@ TEST(Session, QueueLimitsAndOversize) {
   Node& client = net.add();
   net.add();
   PeerHandle peer;
-  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
+  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
   const size_t max = client.ep.max_payload(peer);
   EXPECT_EQ(max, size_t{Settings{}.mtu} - 11);
   const Bytes big(max + 1, 0xAB);
@@ -266,8 +266,8 @@ TEST(Session, SimultaneousOpenGivesOneSession) {
     Node& a = net.add();
     Node& b = net.add();
     PeerHandle pa, pb;
-    ASSERT_EQ(a.ep.connect(net.addr(1), pa, net.now()), Error::kOk);
-    ASSERT_EQ(b.ep.connect(net.addr(0), pb, net.now()), Error::kOk);
+    ASSERT_EQ(a.ep.connect(net.addr(1), pa, net.now(), net.expect(1)), Error::kOk);
+    ASSERT_EQ(b.ep.connect(net.addr(0), pb, net.now(), net.expect(0)), Error::kOk);
     ASSERT_TRUE(
         net.run(120000, [&] { return a.count(EventType::kConnected) == 1 && b.count(EventType::kConnected) == 1; }))
         << "seed " << seed;
@@ -291,7 +291,7 @@ TEST(Session, ManyClientsAtOnce) {
   std::vector<PeerHandle> handles(clients);
   for (size_t i = 0; i < clients; ++i) {
     Node& c = net.add();
-    ASSERT_EQ(c.ep.connect(net.addr(0), handles[i], net.now()), Error::kOk);
+    ASSERT_EQ(c.ep.connect(net.addr(0), handles[i], net.now(), net.expect(0)), Error::kOk);
   }
   ASSERT_TRUE(net.run(600000, [&] { return server.count(EventType::kConnected) == clients; }));
   for (size_t i = 0; i < clients; ++i) {
@@ -396,7 +396,7 @@ TEST(Session, EveryFlippedHandshakeFrameIsDropped) {
   Node& server = net.add();
   size_t flips = 0;
   net.attacker = [&](InFlight& f) {
-    if ((f.frame[0] & 0x80) != 0 || f.frame[0] == wire::kFrameMessage1) return true;
+    if ((f.frame[0] & 0x80) != 0 || (f.frame[0] & 0x17) == wire::kFrameMessage1) return true;
     Node& to = net.node(f.to);
     for (size_t bit = 0; bit < f.frame.size() * 8; bit += 5) {
       Bytes forged = f.frame;
@@ -428,11 +428,11 @@ TEST(Session, RepeatedMessage1AnsweredAtRateLimit) {
   Node& server = net.add();
   Bytes m1;
   net.attacker = [&](InFlight& f) {
-    if (f.frame[0] == wire::kFrameMessage1 && m1.empty()) m1 = f.frame;
+    if ((f.frame[0] & 0x17) == wire::kFrameMessage1 && m1.empty()) m1 = f.frame;
     return (f.frame[0] & 0x07) != wire::kFrameMessage3;  // keep the server waiting for message_3
   };
   PeerHandle peer;
-  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now()), Error::kOk);
+  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
   net.run(100);
   ASSERT_FALSE(m1.empty());
   const auto m2_sent = [&] { return server.ep.counters().frames_out[static_cast<size_t>(FrameClass::kMessage2)]; };
@@ -456,7 +456,7 @@ TEST(Session, FlippedMessage1CostsOneHalfOpenSlot) {
   Node& server = net.add();
   Bytes m1;
   net.attacker = [&](InFlight& f) {
-    if (f.frame[0] == wire::kFrameMessage1 && m1.empty()) m1 = f.frame;
+    if ((f.frame[0] & 0x17) == wire::kFrameMessage1 && m1.empty()) m1 = f.frame;
     return true;
   };
   connect(net);

@@ -65,6 +65,13 @@ struct Channel {
 
 class Net;
 
+// What a kDiscovered event said, copied out of the callback.
+struct Discovered {
+  LinkAddr from;
+  Bytes serial, kid, cookie;
+  uint8_t info = 0;
+};
+
 struct Node {
   Net* net = nullptr;
   size_t index = 0;
@@ -72,8 +79,10 @@ struct Node {
   Endpoint ep;
   std::vector<Event> events;
   std::vector<Bytes> data;  // payloads received, in order
-  bool busy_next = false;   // answer the next transmit with kBusy
-  int busy_count = 0;       // answer this many transmits with kBusy
+  std::vector<Discovered> discovered;
+  uint8_t kid = 0;         // its credential's kid (0x10 + index)
+  bool busy_next = false;  // answer the next transmit with kBusy
+  int busy_count = 0;      // answer this many transmits with kBusy
   // Runs inside Platform::event, so tests can call the endpoint from there.
   std::function<void(const Event&)> on_event;
 
@@ -110,7 +119,8 @@ class Net {
     nodes_.push_back(std::move(n));
     // Keys: responder-capable and initiator-capable identities need the
     // key type of their role; tests use one role per node or static DH.
-    node.id.make(key_type(s.method, s.suite, roles_responder_ ? true : false), static_cast<uint8_t>(0x10 + node.index));
+    node.kid = static_cast<uint8_t>(0x10 + node.index);
+    node.id.make(key_type(s.method, s.suite, roles_responder_ ? true : false), node.kid);
     Platform pf;
     pf.transmit = &Net::tx_hook;
     pf.event = &Net::event_hook;
@@ -135,6 +145,12 @@ class Net {
   // The next add() provisions a key for the responder role (signature methods).
   void next_is_responder(bool r) { roles_responder_ = r; }
 
+  // What a client knows of server i: its kid, which keys the key-knowledge MAC.
+  ConnectOptions expect(size_t i) const {
+    ConnectOptions o;
+    o.peer_kid = ConstByteSpan(&nodes_[i]->kid, 1);
+    return o;
+  }
   LinkAddr addr(size_t i) const { return LinkAddr::from_u32(static_cast<uint32_t>(0x1000 + i)); }
   Node& node(size_t i) { return *nodes_[i]; }
   uint32_t now() const { return now_; }
@@ -272,8 +288,14 @@ class Net {
     Node& n = *static_cast<Node*>(user);
     Event copy = ev;
     if (ev.type == EventType::kData) n.data.emplace_back(ev.data.begin(), ev.data.end());
+    if (ev.type == EventType::kDiscovered) {
+      n.discovered.push_back({ev.from, Bytes(ev.data.begin(), ev.data.end()),
+                              Bytes(ev.peer_kid.begin(), ev.peer_kid.end()), Bytes(ev.cookie.begin(), ev.cookie.end()),
+                              ev.announce_info});
+    }
     copy.data = ConstByteSpan();
     copy.peer_kid = ConstByteSpan();
+    copy.cookie = ConstByteSpan();
     n.events.push_back(copy);
     if (n.on_event) n.on_event(ev);
   }

@@ -27,14 +27,16 @@ std::string problems(const Report& r) {
   return s;
 }
 
-TEST(Scenario, ConnectMethod3Suite0IsThreeFramesAndAtMost106Bytes) {
+// 110 bytes since the key-knowledge MAC (4 bytes on message_1): the issue's
+// budget is 112.
+TEST(Scenario, ConnectMethod3Suite0IsThreeFramesAndAtMost110Bytes) {
   Options o = opts("connect");
   o.method = 3;
   o.suite = 0;
   const Report r = run_scenario(o);
   ASSERT_TRUE(r.ok) << problems(r);
   EXPECT_EQ(r.handshake.frames, 3u);
-  EXPECT_LE(r.handshake.bytes_on_air, 106u);
+  EXPECT_LE(r.handshake.bytes_on_air, 110u);
   EXPECT_EQ(r.handshake.round_trips, 1.5);
   EXPECT_GT(r.handshake.ms_to_connect, 0);
   // The first reading rides with message_3.
@@ -45,15 +47,18 @@ TEST(Scenario, ConnectMethod3Suite0IsThreeFramesAndAtMost106Bytes) {
   for (const DeviceFigures& d : r.devices) EXPECT_GT(d.energy_uj, 0) << d.name;
 }
 
-TEST(Scenario, ConnectMethod0IsAtMost222Bytes) {
+// message_2 of method 0 (104 bytes) is 2.5 times message_1: the server
+// demands a cookie first (docs/SECURITY.md "No amplification"), so method 0
+// costs a cookie retry (10 bytes) and message_1 again with the cookie.
+TEST(Scenario, ConnectMethod0IsAtMost285BytesWithCookieRetry) {
   HUSH_SKIP_WITHOUT_EDDSA();
   Options o = opts("connect");
   o.method = 0;
   const Report r = run_scenario(o);
   ASSERT_TRUE(r.ok) << problems(r);
-  EXPECT_EQ(r.handshake.frames, 3u);
-  EXPECT_LE(r.handshake.bytes_on_air, 222u);
-  EXPECT_EQ(r.first_data_round_trips, 1.5);
+  EXPECT_EQ(r.handshake.frames, 5u);
+  EXPECT_LE(r.handshake.bytes_on_air, 285u);
+  EXPECT_EQ(r.first_data_round_trips, 2.5);
 }
 
 TEST(Scenario, ConnectMethod0OnMtu32Fragments) {
@@ -192,6 +197,27 @@ TEST(Scenario, JsonHasTheContractKeys) {
   }
   EXPECT_TRUE(j["energy_uj"].contains("client"));
   EXPECT_TRUE(j["energy_uj"].contains("server"));
+}
+
+// issue 9 "Done when": 50 servers answer one broadcast (collisions on).
+TEST(Scenario, DiscoveryFindsAllFiftyServers) {
+  const Report r = run_scenario(opts("discovery"));
+  ASSERT_TRUE(r.ok) << problems(r);
+  EXPECT_EQ(r.extra.at("servers_found").get<int>(), 50);
+  EXPECT_TRUE(r.options.collisions);
+  EXPECT_GE(r.extra.at("replies").get<int>(), 50);
+  EXPECT_FALSE(r.extra.at("ms_until_all_found").is_null());
+}
+
+// issue 9 "Done when": junk costs no public-key operation, and a genuine
+// client connects through the flood.
+TEST(Scenario, FloodSpendsNoPublicKeyWorkOnJunkAndTheGenuineClientConnects) {
+  const Report r = run_scenario(opts("flood"));
+  ASSERT_TRUE(r.ok) << problems(r);
+  EXPECT_EQ(r.extra.at("pk_ops_on_junk").get<int>(), 0);
+  EXPECT_TRUE(r.extra.at("genuine_connected").get<bool>());
+  EXPECT_EQ(r.extra.at("server").at("bytes_transmitted_junk_phase").get<int>(), 0);
+  EXPECT_LE(r.extra.at("state_held").at("max_half_open_handshakes").get<size_t>(), session::kMaxHandshakes);
 }
 
 }  // namespace

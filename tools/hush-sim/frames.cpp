@@ -69,13 +69,17 @@ FrameInfo describe_frame(const std::vector<uint8_t>& b, uint8_t suite) {
     info.malformed = true;
     return info;
   }
-  const uint8_t k = b[0];
+  // message_1 with a key-knowledge MAC (0x41, 0x49, fragments 0x51, 0x59)
+  // is an EDHOC frame like the others; bit 3 on it is the cookie flag.
+  const bool m1_flags = (b[0] & 0xC7) == (wire::kFrameKeyMac | wire::kFrameMessage1);
+  const uint8_t k = m1_flags ? static_cast<uint8_t>(b[0] & ~wire::kFrameKeyMac) : b[0];
   if (k >= 0x01 && k <= 0x1F) {
     info.edhoc = true;
     const uint8_t base = k & 0x07;
     const bool frag = (k & wire::kFrameFragment) != 0;
-    const bool with_record = (k & wire::kFrameWithRecord) != 0;
+    const bool with_record = base == wire::kFrameMessage3 && (k & wire::kFrameWithRecord) != 0;
     info.name = std::string(frag ? "frag " : "") + edhoc_name(base);
+    if (base == wire::kFrameMessage1 && (k & wire::kFrameWithCookie) != 0) info.name += "+cookie";
     info.edhoc_bytes = b.size();
     if (with_record && !frag) {
       info.name += "+record";
@@ -97,7 +101,12 @@ FrameInfo describe_frame(const std::vector<uint8_t>& b, uint8_t suite) {
       case wire::kFrameDiscovery: info.name = "discovery"; break;
       case wire::kFrameAnnounce: info.name = "announce"; break;
       case wire::kFrameWake: info.name = "wake"; break;
-      case wire::kFrameCookieRetry: info.name = "cookie retry"; break;
+      case wire::kFrameCookieRetry:
+        // Part of the handshake's cost: counted with the EDHOC frames.
+        info.name = "cookie retry";
+        info.edhoc = true;
+        info.edhoc_bytes = b.size();
+        break;
       default: info.name = "reserved"; info.malformed = true;
     }
     return info;

@@ -14,8 +14,9 @@
 namespace hush::sim {
 
 struct FrameInfo {
-  std::string name;            ///< e.g. "message_1", "message_3+record", "frag message_2", "record confirmed"
-  bool edhoc = false;          ///< an EDHOC frame: kinds 0x01..0x1F (messages, errors, fragments)
+  std::string name;  ///< e.g. "message_1", "message_3+record", "frag message_2", "record confirmed"
+  bool edhoc =
+      false;  ///< a handshake frame: kinds 0x01..0x1F and 0x41..0x59 (messages, errors, fragments), cookie retry
   size_t edhoc_bytes = 0;      ///< bytes of the frame that belong to the EDHOC part (with its framing)
   bool has_record = false;     ///< a protected record (alone, or riding with message_3)
   uint8_t record_kind = 0;     ///< wire::kFrameRecord / kFrameRecordConfirmed / kFrameRecordControl

@@ -116,6 +116,7 @@ nlohmann::json to_json(const Report& r) {
     }
     j["loss_sweep"] = rows;
   }
+  for (auto it = r.extra.begin(); it != r.extra.end(); ++it) j[it.key()] = it.value();
   return j;
 }
 
@@ -124,6 +125,7 @@ void print_human(const Report& r, std::ostream& out) {
   out << "hush-sim: scenario " << r.scenario << ", EDHOC method " << o.method << ", suite " << o.suite << ", MTU "
       << o.mtu << ", loss " << fmt("%.3g", r.mean_loss) << (o.burst.enabled ? " (Gilbert-Elliott bursts)" : "")
       << ", seed " << o.seed << "\n";
+  if (!r.extra.empty()) out << "figures: " << r.extra.dump(2) << "\n";
   out << "radio: " << r.profile_description << "; crypto: " << crypto::backend_name()
       << (r.deterministic_crypto ? " (seeded RNG, simulation only)" : "") << "\n";
 

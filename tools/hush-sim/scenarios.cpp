@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "dos_scenarios.h"
 #include "sim_rng.h"
 
 namespace hush::sim {
@@ -187,6 +188,7 @@ class App {
       case EventType::kPaused:
       case EventType::kResumed:
       case EventType::kRekeyed: break;
+      case EventType::kDiscovered: break;  // the discovery scenario watches these itself
     }
   }
 
@@ -212,6 +214,8 @@ std::string reading(const char* what, int i) {
   return buf;
 }
 
+}  // namespace
+
 WorldConfig world_config(const Options& o, double default_loss, uint64_t seed) {
   WorldConfig c;
   const RadioProfile* p = find_radio_profile(o.profile);
@@ -232,13 +236,23 @@ WorldConfig world_config(const Options& o, double default_loss, uint64_t seed) {
   return c;
 }
 
+namespace {
+
 // The figures every scenario reports, from the world and the app.
 void collect(const World& w, const App& app, Report& r) {
+  app.fill(r.records);
+  collect_world(w, r);
+  r.problems.insert(r.problems.end(), app.problems().begin(), app.problems().end());
+  for (const std::string& p : app.acked_not_received()) r.problems.push_back(p);
+}
+
+}  // namespace
+
+void collect_world(const World& w, Report& r) {
   const Radio& radio = w.radio();
   r.radio = radio.stats();
   r.mean_loss = radio.config().burst.mean_loss(radio.config().loss);
   r.profile_description = radio.config().profile.description;
-  app.fill(r.records);
   for (size_t i = 0; i < w.devices(); ++i) {
     const Device& d = w.device(static_cast<int>(i));
     DeviceFigures f;
@@ -269,10 +283,10 @@ void collect(const World& w, const App& app, Report& r) {
   r.timeline = w.timeline();
   r.timeline_truncated = w.timeline_truncated();
   r.anomalies = w.anomalies();
-  r.problems.insert(r.problems.end(), app.problems().begin(), app.problems().end());
-  for (const std::string& p : app.acked_not_received()) r.problems.push_back(p);
   r.deterministic_crypto = crypto_rng_seeded();
 }
+
+namespace {
 
 // The record checks every scenario with traffic shares; sets ok.
 void finish(Report& r) {
@@ -523,7 +537,8 @@ Report run_sweep(const Options& o) {
 }  // namespace
 
 const std::vector<std::string>& scenario_names() {
-  static const std::vector<std::string> kNames = {"demo", "connect", "traffic", "loss-sweep", "many"};
+  static const std::vector<std::string> kNames = {"demo", "connect",   "traffic", "loss-sweep",
+                                                  "many", "discovery", "flood"};
   return kNames;
 }
 
@@ -549,6 +564,10 @@ Report run_scenario(const Options& o) {
     r = run_many(o);
   } else if (o.scenario == "loss-sweep") {
     r = run_sweep(o);
+  } else if (o.scenario == "discovery") {
+    r = run_discovery(o);
+  } else if (o.scenario == "flood") {
+    r = run_flood(o);
   } else {
     throw std::invalid_argument("unknown scenario '" + o.scenario + "'");
   }

@@ -12,9 +12,13 @@
 //   traffic     records both ways, confirmed and unconfirmed, over loss
 //   loss-sweep  handshake success and time to connect against loss 0..0.5
 //   many        one server and N clients that all start at once
+//   discovery   50 servers answer one client's broadcast (dos_scenarios.cpp)
+//   flood       junk, MAC-valid and WAKE frames at a server while a genuine
+//               client connects (dos_scenarios.cpp)
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,7 +50,7 @@ struct Options {
 };
 
 struct HandshakeFigures {
-  uint64_t frames = 0;        ///< EDHOC frames (kinds 0x01..0x1F), first transmissions
+  uint64_t frames = 0;        ///< EDHOC frames (message_1 with its flags too) and cookie retries, first transmissions
   uint64_t bytes_on_air = 0;  ///< their bytes, framing included, PHY overhead and riding records not
   double round_trips = 0;     ///< half the causal depth of the deepest EDHOC frame accepted
   double ms_to_connect = -1;  ///< connect() to both sides connected; -1: never
@@ -110,7 +114,13 @@ struct Report {
   bool timeline_truncated = false;
   std::vector<std::string> anomalies;
   std::vector<SweepRow> loss_sweep;
+  nlohmann::json extra = nlohmann::json::object();  ///< scenario-specific figures, merged into the JSON top level
 };
+
+/// The world a scenario runs in, from the options (loss unless --loss).
+WorldConfig world_config(const Options& o, double default_loss, uint64_t seed);
+/// Radio, device and drop figures of a finished world into `r`.
+void collect_world(const World& w, Report& r);
 
 /// The scenario names, in the order --help lists them.
 const std::vector<std::string>& scenario_names();

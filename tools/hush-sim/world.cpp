@@ -23,6 +23,7 @@ const char* event_name(session::EventType t) {
     case session::EventType::kPaused: return "paused";
     case session::EventType::kResumed: return "resumed";
     case session::EventType::kRekeyed: return "rekeyed";
+    case session::EventType::kDiscovered: return "discovered";
   }
   return "?";
 }
@@ -125,6 +126,8 @@ int World::add_device(const std::string& name, uint8_t kid, bool initiator, bool
   settings.suite = config_.suite;
   settings.retransmit = config_.retransmit;
   settings.accept_incoming = accept_incoming;
+  settings.dos = config_.dos;
+  settings.discovery = config_.discovery;
   if (config_.settings_hook) config_.settings_hook(settings);
   d->platform = platform;
   d->settings = settings;
@@ -162,6 +165,7 @@ void World::event_hook(void* user, const session::Event& event) {
   a.peer_kid.assign(event.peer_kid.begin(), event.peer_kid.end());
   a.ev.data = ConstByteSpan();
   a.ev.peer_kid = ConstByteSpan();
+  a.ev.cookie = ConstByteSpan();  // kDiscovered: not kept past the callback
   d->pending.push_back(std::move(a));
 }
 
@@ -189,10 +193,37 @@ void World::log_hook(void* user, const char* what, Error reason) {
 
 Error World::connect(int dev, int to, session::PeerHandle& peer) {
   Device& d = device(dev);
-  const Error e = d.ep->connect(device(to).addr, peer, clock_ms(d));
+  // The client knows the server it authenticates: its kid keys the
+  // key-knowledge MAC (docs/SECURITY.md "Denial of service").
+  session::ConnectOptions options;
+  options.peer_kid = ConstByteSpan(&device(to).kid, 1);
+  const Error e = d.ep->connect(device(to).addr, peer, clock_ms(d), options);
   flush(dev);
   dispatch(dev);
   return e;
+}
+
+Error World::discover(int dev, ConstByteSpan serial, uint32_t window_ms) {
+  Device& d = device(dev);
+  const Error e = d.ep->discover(serial, window_ms, clock_ms(d));
+  flush(dev);
+  dispatch(dev);
+  return e;
+}
+
+void World::inject(int dev, const session::LinkAddr& to, const std::vector<uint8_t>& frame,
+                   const session::LinkAddr& claimed_from) {
+  Device& d = device(dev);
+  const int to_dev = to.is_broadcast() ? -1 : device_at(to);
+  if (!to.is_broadcast() && to_dev < 0) return;
+  FrameMeta m;
+  m.device = dev;
+  m.to_device = to_dev;
+  m.info = describe_frame(frame, config_.suite);
+  m.claimed_from = claimed_from;
+  largest_frame_ = std::max(largest_frame_, frame.size());
+  const uint64_t id = radio_.transmit(d.node, to_dev >= 0 ? device(to_dev).node : kBroadcast, frame, now_);
+  frames_[id] = std::move(m);
 }
 
 Error World::send(int dev, session::PeerHandle peer, const std::vector<uint8_t>& payload, uint8_t flags,
@@ -339,7 +370,11 @@ void World::flush(int i) {
     if (to >= 0) {
       node_to = device(to).node;
     } else if (!addr.is_broadcast()) {
-      anomaly(d.name + ": frame sent to an unknown link address");
+      if (config_.unknown_addresses_ok) {
+        ++unknown_tx_;
+      } else {
+        anomaly(d.name + ": frame sent to an unknown link address");
+      }
       continue;
     }
     const uint64_t id = radio_.transmit(d.node, node_to, frame, std::max(now_, d.cpu_free));
@@ -404,7 +439,8 @@ void World::handle_radio(const RadioEvent& ev) {
   const session::Counters::Drops before = rx.ep->counters().drops;
   current_ = to;
   rx.last_log.clear();
-  rx.ep->input(ConstByteSpan(ev.frame.data(), ev.frame.size()), from.addr, clock_ms(rx));
+  const session::LinkAddr sender = m.claimed_from.len != 0 ? m.claimed_from : from.addr;
+  rx.ep->input(ConstByteSpan(ev.frame.data(), ev.frame.size()), sender, clock_ms(rx));
   current_ = -1;
   const std::string dropped = drop_diff(before, rx.ep->counters().drops);
   std::string what = ev.outcome == Outcome::kDuplicate ? "duplicate delivered" : "delivered";

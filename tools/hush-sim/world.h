@@ -42,6 +42,11 @@ struct WorldConfig {
   session::RetransmitSettings retransmit{};  ///< the session layer's defaults unless a scenario says otherwise
   /// Optional: adjusts every device's Settings (limits, rekey) before begin().
   std::function<void(session::Settings&)> settings_hook;
+  session::DosSettings dos{};                ///< every device's DoS settings
+  session::DiscoverySettings discovery{};
+  /// Frames an endpoint sends to a link address no device has (replies to
+  /// spoofed senders) are counted, not reported as an anomaly; they take no air time.
+  bool unknown_addresses_ok = false;
 };
 
 /// One line of the message-sequence timeline.
@@ -127,6 +132,13 @@ class World {
   void reboot(int dev);
   /// Called with every frame a device puts on the air (nonce bookkeeping).
   std::function<void(int dev, const std::vector<uint8_t>& frame)> on_transmit;
+  Error discover(int dev, ConstByteSpan serial, uint32_t window_ms);
+  /// An attacker's raw frame from device `dev`'s radio, now. The receiver
+  /// sees `claimed_from` as the sender's link address (empty: dev's own).
+  void inject(int dev, const session::LinkAddr& to, const std::vector<uint8_t>& frame,
+              const session::LinkAddr& claimed_from = {});
+  /// Frames sent to link addresses no device has (see WorldConfig::unknown_addresses_ok).
+  uint64_t unknown_tx() const { return unknown_tx_; }
 
   /// Runs `fn` at simulated time `t` (an application action).
   void at(SimTime t, std::function<void()> fn);
@@ -166,6 +178,7 @@ class World {
     int depth = 0;
     bool retransmission = false;
     FrameInfo info;
+    session::LinkAddr claimed_from{};  ///< inject(): the spoofed sender
   };
 
   static session::TxResult transmit_hook(void* user, const session::LinkAddr& to, ConstByteSpan frame);
@@ -198,6 +211,7 @@ class World {
   std::vector<AppEvent> events_;
   std::vector<std::string> anomalies_;
   size_t largest_frame_ = 0;
+  uint64_t unknown_tx_ = 0;
   Prng setup_rng_;
   int current_ = -1;  // device whose endpoint is running (for the hooks)
 };

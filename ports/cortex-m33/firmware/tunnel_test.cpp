@@ -323,7 +323,12 @@ void handshake() {
     M33_REQUIRE_OK(n.ep->begin(pf, n.party.local(), si));
   }
   tunnel.up = true;
-  M33_REQUIRE_OK(client().ep->connect(addr(1), client().peer, radio.now));
+  // The client knows the server it authenticates: its kid keys the
+  // key-knowledge MAC that the server demands on message_1.
+  session::ConnectOptions to_server;
+  const uint8_t server_kid = 0x41;
+  to_server.peer_kid = ConstByteSpan(&server_kid, 1);
+  M33_REQUIRE_OK(client().ep->connect(addr(1), client().peer, radio.now, to_server));
   M33_CHECK(client().ep->state(client().peer) == PeerState::kConnecting);
   M33_REQUIRE_OK(client().ep->send(client().peer, ConstByteSpan(kFirst), session::kSendDefault, radio.now));
   const uint32_t start = radio.now;
