@@ -101,14 +101,14 @@ struct HandshakeSlot {
   bool flight_pending = false;  // the radio was busy: send the flight from poll()
   // message_1 (initiator): the key-knowledge MAC key from the server's
   // credential, the flags of the stored flight and the cookie it carries.
-  uint8_t key_mac_key[wire::kKeyMacKeyLen] = {  // A rekey runs EDHOC inside the established session's records
-  // (src/session/rekey.cpp): its messages never appear as plaintext frames.
-  bool rekey = false;
-};
+  uint8_t key_mac_key[wire::kKeyMacKeyLen] = {};
   bool key_mac = false;
   uint8_t flight_flags = 0;  // wire::kFrameKeyMac / kFrameWithCookie of a message_1 flight
   uint8_t cookie[wire::kCookieLen] = {};
   bool has_cookie = false;
+  // A rekey runs EDHOC inside the established session's records
+  // (src/session/rekey.cpp): its messages never appear as plaintext frames.
+  bool rekey = false;
 };
 
 /// A token bucket in credit-milliseconds (src/session/cookie.cpp).

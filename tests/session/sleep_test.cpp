@@ -24,7 +24,7 @@ Bytes reading(uint32_t n, size_t len = 8) {
 
 PeerHandle connect(Net& net) {
   PeerHandle peer;
-  EXPECT_EQ(net.node(0).ep.connect(net.addr(1), peer, net.now()), Error::kOk);
+  EXPECT_EQ(net.node(0).ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
   EXPECT_TRUE(net.run(120000, [&] {
     return net.node(0).count(EventType::kConnected) == 1 && net.node(1).count(EventType::kConnected) == 1;
   }));
