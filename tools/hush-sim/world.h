@@ -42,7 +42,7 @@ struct WorldConfig {
   session::RetransmitSettings retransmit{};  ///< the session layer's defaults unless a scenario says otherwise
   /// Optional: adjusts every device's Settings (limits, rekey) before begin().
   std::function<void(session::Settings&)> settings_hook;
-  session::DosSettings dos{};                ///< every device's DoS settings
+  session::DosSettings dos{};  ///< every device's DoS settings
   session::DiscoverySettings discovery{};
   /// Frames an endpoint sends to a link address no device has (replies to
   /// spoofed senders) are counted, not reported as an anomaly; they take no air time.
