@@ -923,7 +923,7 @@ int run_with_baseline(Options o, const std::string& baseline, int baseline_mtu, 
     const std::string why = d.refused_reason;
     for (const int mtu : {160, 192, 224, 255, 320, 512, 1024}) {
       if (mtu <= from) continue;
-      b.mtu = static_cast<size_t>(mtu);
+      b.mtu = mtu;
       d = run_dtls_scenario(b, suite);
       if (!d.refused) {
         d.mtu_raised_from = from;
