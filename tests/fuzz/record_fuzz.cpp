@@ -63,7 +63,7 @@ void check_header(const uint8_t* data, size_t size) {
   size_t n = 0;
   const uint8_t kind = h.kind == RecordKind::kConfirmed ? wire::kFrameRecordConfirmed
                        : h.kind == RecordKind::kControl ? wire::kFrameRecordControl
-                                                         : wire::kFrameRecord;
+                                                        : wire::kFrameRecord;
   again[n++] = static_cast<uint8_t>(kind | (h.key_phase ? wire::kRecordKeyPhase : 0) |
                                     (h.has_cid ? wire::kRecordCid : 0) | (h.psn_len - 1));
   if (h.has_cid) again[n++] = h.cid;
