@@ -61,7 +61,10 @@ void check_header(const uint8_t* data, size_t size) {
   check(h.size == header_len(h.has_cid, h.seq) && h.psn_len == psn_len(h.seq));
   uint8_t again[wire::kRecordMaxHeaderLen];
   size_t n = 0;
-  again[n++] = static_cast<uint8_t>(wire::kFrameRecord | (h.key_phase ? wire::kRecordKeyPhase : 0) |
+  const uint8_t kind = h.kind == RecordKind::kConfirmed ? wire::kFrameRecordConfirmed
+                       : h.kind == RecordKind::kControl ? wire::kFrameRecordControl
+                                                        : wire::kFrameRecord;
+  again[n++] = static_cast<uint8_t>(kind | (h.key_phase ? wire::kRecordKeyPhase : 0) |
                                     (h.has_cid ? wire::kRecordCid : 0) | (h.psn_len - 1));
   if (h.has_cid) again[n++] = h.cid;
   for (size_t i = h.psn_len; i-- > 0;) again[n++] = static_cast<uint8_t>(h.seq >> (8 * i));
