@@ -39,9 +39,12 @@ std::vector<uint8_t> mac_valid_message_1(ConstByteSpan server_cred, Prng& rng) {
   (void)crypto::hkdf_extract(salt, server_cred, prk);
   (void)crypto::hkdf_expand(ConstByteSpan(prk), info, ByteSpan(key));
   (void)crypto::hmac_sha256(ConstByteSpan(key), ConstByteSpan(m.data(), m.size()), mac);
-  std::vector<uint8_t> f = {static_cast<uint8_t>(wire::kFrameMessage1 | wire::kFrameKeyMac)};
-  f.insert(f.end(), mac, mac + wire::kKeyMacLen);
-  f.insert(f.end(), m.begin(), m.end());
+  // Sized once and filled by index: GCC 12 at -O3 takes an insert into a
+  // one-element vector for an out-of-bounds copy (-Warray-bounds).
+  std::vector<uint8_t> f(1 + wire::kKeyMacLen + m.size());
+  f[0] = static_cast<uint8_t>(wire::kFrameMessage1 | wire::kFrameKeyMac);
+  for (size_t i = 0; i < wire::kKeyMacLen; ++i) f[1 + i] = mac[i];
+  for (size_t i = 0; i < m.size(); ++i) f[1 + wire::kKeyMacLen + i] = m[i];
   return f;
 }
 
