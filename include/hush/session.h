@@ -299,6 +299,10 @@ struct Settings {
   RekeySettings rekey{};
   /// A paused session answers WAKE frames with at most one probe per this interval.
   uint32_t wake_interval_ms = 4000;
+  /// After resume(), the probe that proves both sides still hold the keys
+  /// waits this long for a data record to ride on (that record asks for an
+  /// ack) before a keepalive carries it alone.
+  uint32_t probe_ride_ms = 100;
 };
 
 /// What export_session() and import_session() need from the application
@@ -387,8 +391,9 @@ class Endpoint {
   /// still arrive; a fresh authenticated one resumes the session.
   Error pause(PeerHandle peer, uint32_t now) noexcept;
   /// Runs the session again with the same keys (or starts a rekey if a limit
-  /// passed while paused). The first record is a probe whose ack proves both
-  /// sides still hold the keys.
+  /// passed while paused). The first data record sent within
+  /// Settings::probe_ride_ms asks for an ack (else a keepalive asks alone);
+  /// that ack proves both sides still hold the keys.
   Error resume(PeerHandle peer, uint32_t now) noexcept;
   bool paused(PeerHandle peer) const noexcept;
 

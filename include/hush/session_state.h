@@ -173,6 +173,7 @@ enum PeerFlags : uint8_t {
   kPeerRetireSent = 8,    ///< rekey: told the peer it may wipe our old keys
   kPeerRekeyAsked = 16,   ///< rekey: the peer asked for one (its limit is near)
   kPeerRetireAcked = 32,  ///< rekey: the peer acked our retire (it resends no more)
+  kPeerProbeDue = 64,     ///< resume(): the next record asks for an ack, or a keepalive goes alone
 };
 
 /// One session: what an established tunnel keeps (src/session/peer_table.cpp).

@@ -451,7 +451,10 @@ void EndpointAccess::flush_pending(Ep& ep, uint8_t index, uint32_t now) noexcept
     if (rekey_reserved(ep, p)) break;
     TxSlot& t = ep.s_.tx[best];
     record::Sealed sealed;
-    const record::RecordKind kind = t.confirmed ? record::RecordKind::kConfirmed : record::RecordKind::kData;
+    // An unconfirmed record may carry the liveness probe: it asks for an
+    // ack, but is not resent (timers::probe_rides).
+    const bool probe = timers::probe_rides(p, ep.s_.settings, now);
+    const record::RecordKind kind = t.confirmed || probe ? record::RecordKind::kConfirmed : record::RecordKind::kData;
     const ByteSpan out(ep.s_.frame_scratch, ep.s_.settings.mtu);
     const Error e = record::seal(p.ctx(), ConstByteSpan(t.bytes, t.len), out, sealed, kind);
     if (e == Error::kLimitReached && p.rekey != static_cast<uint8_t>(RekeyState::kNone)) {
@@ -480,6 +483,7 @@ void EndpointAccess::flush_pending(Ep& ep, uint8_t index, uint32_t now) noexcept
     t.seq = sealed.seq;
     t.rto = ep.s_.settings.retransmit.initial_ms;
     t.resend_at = now + timers::jittered(t.rto, ep.s_.settings.retransmit);
+    if (probe) timers::on_probe_rode(p, ep.s_.settings, now);
     const bool sent = transmit(ep, to, ConstByteSpan(t.bytes, t.len)) == TxResult::kSent;
     if (!sent) {
       t.state = static_cast<uint8_t>(TxState::kUnsent);
@@ -573,6 +577,8 @@ void EndpointAccess::peer_timers(Ep& ep, uint8_t index, uint32_t now) noexcept {
   if (!timers::due(p.timers, TimerId::kKeepalive, now)) return;
   switch (timers::on_keepalive_expired(p, ep.s_.settings, now)) {
     case timers::LivenessAction::kSendKeepalive:
+      // No record came to carry resume()'s probe: it goes alone.
+      p.flags = static_cast<uint8_t>(p.flags & ~kPeerProbeDue);
       (void)send_control(ep, index, wire::RecordControl::kKeepalive, now);
       break;
     case timers::LivenessAction::kDead: {

@@ -4,10 +4,12 @@
 //
 // A paused session is WireGuard's idle peer (session-design-notes §3): no
 // timer is armed, so it sends nothing and never renegotiates, and its keys
-// stay. What wakes it must prove liveness with the keys: resume() sends one
-// keepalive whose ack proves both sides hold them, and a WAKE frame, which
-// anyone can forge, only ever causes that one probe per interval. The
-// session runs again when a fresh authenticated record arrives.
+// stay. What wakes it must prove liveness with the keys. After resume() the
+// first record the application sends asks for an ack, and that ack proves
+// both sides hold them (a keepalive asks alone if nothing is sent within
+// probe_ride_ms). A WAKE frame, which anyone can forge, only ever causes one
+// such probe per interval. The session runs again when a fresh authenticated
+// record arrives.
 
 #include "endpoint_internal.h"
 #include "hush/ct.h"
@@ -123,7 +125,7 @@ Error Endpoint::pause(PeerHandle peer, uint32_t now) noexcept {
   // A rekey not yet confirmed is abandoned (the old keys stay); one whose
   // new keys are in use keeps both sets until it is resumed.
   EndpointAccess::rekey_abort(*this, i);
-  p.flags = static_cast<uint8_t>((p.flags | detail::kPeerPaused) & ~detail::kPeerWakeProbe);
+  p.flags = static_cast<uint8_t>((p.flags | detail::kPeerPaused) & ~(detail::kPeerWakeProbe | detail::kPeerProbeDue));
   // Key age is measured in awake time: it stops here and goes on at resume.
   p.keys_born = now - p.keys_born;
   timers::cancel(p.timers, TimerId::kKeepalive);
@@ -149,10 +151,18 @@ Error Endpoint::resume(PeerHandle peer, uint32_t now) noexcept {
   // Liveness from now: the probe is resent on the keepalive schedule until
   // an authenticated record comes back, and the peer is dead after
   // `dead_after` silent intervals, as for any session.
+  // The probe rides on the first record the application sends within
+  // probe_ride_ms, or goes alone as a keepalive when that timer fires.
+  // Without keepalives there is no such timer: it goes at once.
   p.last_auth_rx = now;
   p.silent_intervals = 0;
-  EndpointAccess::send_probe(*this, i, now);
-  timers::arm(p.timers, TimerId::kKeepalive, now + timers::jittered(p.probe_rto, s_.settings.retransmit));
+  p.probe_rto = 0;
+  if (s_.settings.keepalive_ms == 0) {
+    EndpointAccess::send_probe(*this, i, now);
+  } else {
+    p.flags = static_cast<uint8_t>(p.flags | detail::kPeerProbeDue);
+    timers::arm(p.timers, TimerId::kKeepalive, now + s_.settings.probe_ride_ms);
+  }
   Event ev;
   ev.type = EventType::kResumed;
   ev.peer = peer;

@@ -21,6 +21,10 @@ uint32_t jitter(uint32_t max_ms) noexcept {
   return ((uint32_t{r[0]} << 8) | r[1]) % (max_ms + 1);
 }
 
+uint32_t t_at(const detail::Timers& t, detail::TimerId id) noexcept {
+  return t.at[static_cast<size_t>(id)];
+}
+
 }  // namespace
 
 void arm(detail::Timers& t, detail::TimerId id, uint32_t at) noexcept {
@@ -93,6 +97,27 @@ LivenessAction on_keepalive_expired(detail::PeerSlot& p, const Settings& s, uint
   if (reached(now + next, dead_at)) next = dead_at - now;
   arm(p.timers, detail::TimerId::kKeepalive, now + next);
   return LivenessAction::kSendKeepalive;
+}
+
+bool probe_rides(const detail::PeerSlot& p, const Settings& s, uint32_t now) noexcept {
+  if (s.keepalive_ms == 0 || !armed(p.timers, detail::TimerId::kKeepalive)) return false;
+  if ((p.flags & detail::kPeerProbeDue) != 0) return true;
+  // A keepalive already out is resent on its own schedule.
+  if (p.probe_rto != 0) return false;
+  // A sender of unconfirmed data hears nothing back, so its keepalive would
+  // fire while it is still sending: the ack of a record it sends anyway
+  // proves the same, without the keepalive's own record (12 bytes and a
+  // frame on air, each interval).
+  return reached(now + s.keepalive_ms / 4, t_at(p.timers, detail::TimerId::kKeepalive));
+}
+
+void on_probe_rode(detail::PeerSlot& p, const Settings& s, uint32_t now) noexcept {
+  if ((p.flags & detail::kPeerProbeDue) == 0) return;  // early: the keepalive stays due when it was
+  // As a keepalive sent alone: resent on the retransmission schedule until
+  // something authenticated comes back.
+  p.flags = static_cast<uint8_t>(p.flags & ~detail::kPeerProbeDue);
+  p.probe_rto = s.retransmit.initial_ms;
+  arm(p.timers, detail::TimerId::kKeepalive, now + jittered(p.probe_rto, s.retransmit));
 }
 
 }  // namespace hush::session::timers

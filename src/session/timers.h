@@ -53,6 +53,13 @@ enum class LivenessAction : uint8_t { kNone, kSendKeepalive, kDead };
 /// The keepalive timer fired: what to do now (and it is re-armed).
 LivenessAction on_keepalive_expired(detail::PeerSlot& p, const Settings& s, uint32_t now) noexcept;
 
+/// Whether a data record sent now carries the liveness probe (asks for an
+/// ack) instead of a keepalive of its own: after resume() (kPeerProbeDue),
+/// or in the last quarter of a silent keepalive interval.
+bool probe_rides(const detail::PeerSlot& p, const Settings& s, uint32_t now) noexcept;
+/// A data record that asks for an ack went out as the probe.
+void on_probe_rode(detail::PeerSlot& p, const Settings& s, uint32_t now) noexcept;
+
 /// The delay before an ack goes out, so several records share one ack.
 constexpr uint32_t ack_delay(const RetransmitSettings& s) noexcept {
   return s.initial_ms / 8;

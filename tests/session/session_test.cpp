@@ -325,6 +325,50 @@ TEST(Session, KeepaliveAndPeerDead) {
   EXPECT_EQ(client.ep.state(client.last(EventType::kPeerDead)->peer), PeerState::kFree);
 }
 
+// A sensor sends unconfirmed readings and hears nothing back: its keepalive
+// would fire while it is still sending. Instead the reading sent in the last
+// quarter of the silent interval asks for an ack, and no keepalive goes out
+// (docs/PROTOCOL.md "Liveness and close").
+TEST(Liveness, ProbeRidesOnDataInTheLastQuarterOfASilentInterval) {
+  Net net(14);
+  Node& client = net.add();
+  Node& server = net.add();
+  const PeerHandle c = connect(net);
+  const Settings s;
+  const size_t first = net.sent.size();
+  const uint32_t readings = 30;
+  for (uint32_t i = 0; i < readings; ++i) {
+    const Bytes r = reading(i);
+    ASSERT_EQ(client.ep.send(c, ConstByteSpan(r.data(), r.size()), kSendDefault, net.now()), Error::kOk);
+    net.run(s.keepalive_ms / 8);
+  }
+  net.run(1000);
+  EXPECT_EQ(server.data.size(), readings + 0u);
+  size_t asks = 0, plain = 0, control = 0;
+  for (size_t i = first; i < net.sent.size(); ++i) {
+    if (net.sent[i].from != 0) continue;
+    const uint8_t kind = static_cast<uint8_t>(net.sent[i].frame[0] & wire::kFrameRecordMask);
+    asks += kind == wire::kFrameRecordConfirmed ? 1 : 0;
+    plain += kind == wire::kFrameRecord ? 1 : 0;
+    control += kind == wire::kFrameRecordControl ? 1 : 0;
+  }
+  // 30 readings an eighth of an interval apart span 3.75 intervals: one
+  // reading in each of three intervals asks, and the acks reset the timer.
+  EXPECT_EQ(control, 0u);  // no keepalive
+  EXPECT_EQ(asks + plain, readings + 0u);
+  EXPECT_GE(asks, 3u);
+  EXPECT_LE(asks, 4u);
+  EXPECT_EQ(client.count(EventType::kPeerDead), 0u);
+  // Once the readings stop, the keepalive runs as before.
+  const size_t quiet = net.sent.size();
+  net.run(2 * s.keepalive_ms);
+  size_t keepalives = 0;
+  for (size_t i = quiet; i < net.sent.size(); ++i) {
+    keepalives += net.sent[i].from == 0 && (net.sent[i].frame[0] & wire::kFrameRecordMask) == wire::kFrameRecordControl;
+  }
+  EXPECT_GE(keepalives, 1u);
+}
+
 // Keepalives and their acks are lost too: on a 30 % lossy link an idle but
 // live peer is not declared dead, because an unanswered keepalive is resent.
 TEST(Session, LossyIdleLinkIsNotTakenForADeadPeer) {

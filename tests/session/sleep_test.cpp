@@ -97,6 +97,59 @@ TEST(Pause, KeepaliveSchedulesStopWhilePausedAndRunAgainAfter) {
   EXPECT_EQ(client.count(EventType::kPeerDead), 0u);
 }
 
+// After resume() the proof that both sides still hold the keys rides on the
+// first record: one frame from the client (a data record asking for an
+// ack), one ack back, no keepalive (docs/PROTOCOL.md "Liveness and close").
+TEST(Pause, ResumeProbeRidesOnTheFirstRecord) {
+  Net net(13);
+  Node& client = net.add();
+  Node& server = net.add();
+  const PeerHandle c = connect(net);
+  const PeerHandle s = server_handle(server);
+  ASSERT_EQ(client.ep.pause(c, net.now()), Error::kOk);
+  ASSERT_EQ(server.ep.pause(s, net.now()), Error::kOk);
+  net.run(3600u * 1000u);
+  const size_t before = net.sent.size();
+  ASSERT_EQ(client.ep.resume(c, net.now()), Error::kOk);
+  ASSERT_EQ(send(client, c, reading(1), kSendDefault, net.now()), Error::kOk);
+  ASSERT_TRUE(net.run(10000, [&] { return server.data.size() == 1; }));
+  net.run(5000);  // the ack, and nothing after it
+  ASSERT_EQ(frames_from(net, 0, before), 1u);
+  ASSERT_EQ(frames_from(net, 1, before), 1u);
+  for (size_t i = before; i < net.sent.size(); ++i) {
+    const uint8_t kind = static_cast<uint8_t>(net.sent[i].frame[0] & wire::kFrameRecordMask);
+    EXPECT_EQ(kind, net.sent[i].from == 0 ? wire::kFrameRecordConfirmed : wire::kFrameRecordControl);
+  }
+  EXPECT_EQ(server.count(EventType::kResumed), 1u);
+  EXPECT_FALSE(server.ep.paused(s));
+  // The record was unconfirmed: it asked for an ack, but no kDelivered.
+  EXPECT_EQ(client.count(EventType::kDelivered), 0u);
+}
+
+// With nothing to send, the probe goes alone when the ride window closes,
+// and the session is proven as before.
+TEST(Pause, ResumeWithoutDataSendsAKeepaliveAfterTheRideWindow) {
+  Net net(15);
+  Node& client = net.add();
+  Node& server = net.add();
+  const PeerHandle c = connect(net);
+  const PeerHandle s = server_handle(server);
+  ASSERT_EQ(client.ep.pause(c, net.now()), Error::kOk);
+  ASSERT_EQ(server.ep.pause(s, net.now()), Error::kOk);
+  net.run(60000);
+  const size_t before = net.sent.size();
+  const Settings st;
+  ASSERT_EQ(client.ep.resume(c, net.now()), Error::kOk);
+  net.run(st.probe_ride_ms - 1);
+  EXPECT_EQ(frames_from(net, 0, before), 0u);
+  ASSERT_TRUE(net.run(5000, [&] { return server.count(EventType::kResumed) == 1; }));
+  ASSERT_GE(net.sent.size(), before + 1);
+  EXPECT_EQ(net.sent[before].from, 0u);
+  EXPECT_EQ(net.sent[before].frame[0] & wire::kFrameRecordMask, wire::kFrameRecordControl);
+  EXPECT_EQ(frames_from(net, 0, before), 1u);
+  EXPECT_FALSE(server.ep.paused(s));
+}
+
 // An attacker floods a paused endpoint with WAKE frames (replayed genuine
 // ones, bit-flipped ones, broadcast ones): each session sends at most one
 // probe per wake interval, and no forged WAKE resumes, rekeys or kills it.
