@@ -179,16 +179,25 @@ bool connect(World& w, Tally& t, std::vector<std::string>& problems) {
 
 // --- sleepy ----------------------------------------------------------------------
 
-json run_sleepy(const Options& o) {
-  // Signatures against signatures, as --baseline dtls12-ecdsa does.
-  World w(world_config(o, 0.0, 0));
+// The hush half of the sleepy exchange with one EDHOC method.
+struct SleepyRun {
+  std::vector<std::string> problems;
+  double energy = 0;
+  uint64_t frames = 0, bytes = 0, frames_in_pause = 0;
+  uint32_t delivered = 0;
+  size_t blob_bytes = 0;
+  json devices;
+};
+
+SleepyRun run_sleepy_hush(const Options& o, int method) {
+  World w(world_config(o, 0.0, method));
   w.add_device("client", 0x10, true, false);
   w.add_device("server", 0x20, false, true);
   Tally t(w);
-  std::vector<std::string> problems;
+  SleepyRun r;
+  std::vector<std::string>& problems = r.problems;
   const int readings = o.readings ? o.readings : 10;
   Flash flash;
-  uint64_t frames_in_pause = 0;
   bool slept = false;
   if (connect(w, t, problems)) {
     for (int i = 0; i < readings; ++i) {
@@ -206,7 +215,7 @@ json run_sleepy(const Options& o) {
     const uint64_t before = w.radio().stats().transmissions;
     const SimTime wake = w.now() + 3600 * kSec;
     w.run(wake - 1, [] { return false; });
-    frames_in_pause = w.radio().stats().transmissions - before;
+    r.frames_in_pause = w.radio().stats().transmissions - before;
     w.at(wake, [&] {
       if (!ok(import_from(w, 0, flash, t.handle[0]))) problems.push_back("import_session() refused");
       if (!ok(w.call(0, [&](session::Endpoint& ep, uint32_t now) { return ep.resume(t.handle[0], now); }))) {
@@ -221,15 +230,28 @@ json run_sleepy(const Options& o) {
           [&] { return t.distinct() >= 2u * static_cast<uint32_t>(readings); });
   }
   if (!slept) problems.push_back("never woke");
-  if (frames_in_pause != 0) problems.push_back("frames were sent during the pause");
+  if (r.frames_in_pause != 0) problems.push_back("frames were sent during the pause");
   if (t.distinct() != 2u * static_cast<uint32_t>(readings)) problems.push_back("a reading did not arrive");
   if (t.twice() != 0) problems.push_back("a reading arrived twice");
-  const double hush_energy = energy(w);
-  uint64_t hush_frames = 0, hush_bytes = 0;
+  r.energy = energy(w);
   for (int i = 0; i < 2; ++i) {
-    hush_frames += w.radio().node_stats(w.device(i).node).frames_tx;
-    hush_bytes += w.radio().node_stats(w.device(i).node).bytes_tx;
+    r.frames += w.radio().node_stats(w.device(i).node).frames_tx;
+    r.bytes += w.radio().node_stats(w.device(i).node).bytes_tx;
   }
+  r.delivered = t.distinct();
+  r.blob_bytes = flash.blob.size();
+  r.devices = {device_json(w, 0), device_json(w, 1)};
+  return r;
+}
+
+json run_sleepy(const Options& o) {
+  // hush as configured (method 3, static-DH keys by kid, unless --method),
+  // and with signatures (method 0), the closest to request 1's ECDSA.
+  const SleepyRun h = run_sleepy_hush(o, o.method);
+  const SleepyRun h0 = o.method == 0 ? h : run_sleepy_hush(o, 0);
+  std::vector<std::string> problems = h.problems;
+  for (const std::string& p : h0.problems) problems.push_back("method 0: " + p);
+  const int readings = o.readings ? o.readings : 10;
 
   // DTLS 1.2 with request 1's suite, the same exchange and radio model. mbed
   // TLS never fragments a ClientHello: at hush's MTU it refuses, so DTLS runs
@@ -266,43 +288,52 @@ json run_sleepy(const Options& o) {
   if (!d.r.ok)
     problems.push_back("the DTLS run failed: " + (d.r.problems.empty() ? d.refused_reason : d.r.problems[0]));
   const bool ok_all = problems.empty();
-  return {
-      {"scenario", "sleepy"},
-      {"ok", ok_all},
-      {"problems", problems},
-      {"seed", o.seed},
-      {"loss", w.radio().config().loss},
-      {"profile", w.radio().config().profile.name},
-      {"readings_each_side_of_the_pause", readings},
-      {"reading_bytes", 8},
-      {"pause_s", 3600},
-      {"hush",
-       {{"method", 0},
-        {"suite", o.suite},
-        {"mtu", o.mtu},
-        {"frames", hush_frames},
-        {"bytes", hush_bytes},
-        {"energy_uj", hush_energy},
-        {"frames_during_pause", frames_in_pause},
-        {"readings_delivered", t.distinct()},
-        {"session_blob_bytes", flash.blob.size()},
-        {"devices", {device_json(w, 0), device_json(w, 1)}}}},
-      {"dtls12_ecdsa",
-       {{"ciphersuite", dtls_ciphersuite_name(DtlsSuite::kEcdsa)},
-        {"mtu", dtls_mtu},
-        {"mtu_raised_from", raised.empty() ? json(nullptr) : json(o.mtu)},
-        {"mtu_raised_reason", raised.empty() ? json(nullptr) : json(raised)},
-        {"ok", d.r.ok},
-        {"resumed", d.resumed},
-        {"resumption_frames", d.resumption.frames},
-        {"resumption_bytes", d.resumption.bytes_on_air},
-        {"saved_session_bytes", d.saved_session_bytes},
-        {"readings_delivered", d.r.records.delivered},
-        {"frames", dtls_frames},
-        {"bytes", dtls_bytes},
-        {"energy_uj", dtls_energy},
-        {"devices", dtls_devices}}},
-      {"energy_ratio_vs_dtls12_ecdsa", dtls_energy > 0 && d.r.ok ? json(hush_energy / dtls_energy) : json(nullptr)}};
+  const auto ratio = [&](const SleepyRun& r) {
+    return dtls_energy > 0 && d.r.ok && r.problems.empty() ? json(r.energy / dtls_energy) : json(nullptr);
+  };
+  return {{"scenario", "sleepy"},
+          {"ok", ok_all},
+          {"problems", problems},
+          {"seed", o.seed},
+          {"loss", o.loss.value_or(0.0)},
+          {"profile", o.profile},
+          {"readings_each_side_of_the_pause", readings},
+          {"reading_bytes", 8},
+          {"pause_s", 3600},
+          {"hush",
+           {{"method", o.method},
+            {"suite", o.suite},
+            {"mtu", o.mtu},
+            {"frames", h.frames},
+            {"bytes", h.bytes},
+            {"energy_uj", h.energy},
+            {"frames_during_pause", h.frames_in_pause},
+            {"readings_delivered", h.delivered},
+            {"session_blob_bytes", h.blob_bytes},
+            {"devices", h.devices}}},
+          {"hush_method_0",
+           {{"frames", h0.frames},
+            {"bytes", h0.bytes},
+            {"energy_uj", h0.energy},
+            {"frames_during_pause", h0.frames_in_pause},
+            {"readings_delivered", h0.delivered},
+            {"energy_ratio_vs_dtls12_ecdsa", ratio(h0)}}},
+          {"dtls12_ecdsa",
+           {{"ciphersuite", dtls_ciphersuite_name(DtlsSuite::kEcdsa)},
+            {"mtu", dtls_mtu},
+            {"mtu_raised_from", raised.empty() ? json(nullptr) : json(o.mtu)},
+            {"mtu_raised_reason", raised.empty() ? json(nullptr) : json(raised)},
+            {"ok", d.r.ok},
+            {"resumed", d.resumed},
+            {"resumption_frames", d.resumption.frames},
+            {"resumption_bytes", d.resumption.bytes_on_air},
+            {"saved_session_bytes", d.saved_session_bytes},
+            {"readings_delivered", d.r.records.delivered},
+            {"frames", dtls_frames},
+            {"bytes", dtls_bytes},
+            {"energy_uj", dtls_energy},
+            {"devices", dtls_devices}}},
+          {"energy_ratio_vs_dtls12_ecdsa", ratio(h)}};
 }
 
 // --- rekey -----------------------------------------------------------------------
