@@ -319,6 +319,11 @@ Error Endpoint::import_session(ConstByteSpan blob, const SleepStore& store, Peer
   persist.ahead = store.ahead;
   e = p.keys[0].load(snapshot, persist, start, until,
                      restored_before ? record::WindowRestore::kUnknown : record::WindowRestore::kEdge);
+  // The kid points into the body: copied before the body is wiped (the
+  // peer's identity after a restore is what a rekey checks the new run
+  // against: DeepSleep.RestoredSessionRekeysAndLosesNothing).
+  p.kid_len = kid_len;
+  for (size_t k = 0; k < kid_len; ++k) p.kid[k] = kid[k];
   ct::wipe_object(body);
   if (!ok(e)) {
     EndpointAccess::peer_release(*this, i);
@@ -327,8 +332,6 @@ Error Endpoint::import_session(ConstByteSpan blob, const SleepStore& store, Peer
   p.cur = 0;
   p.own_id = own_id;
   p.peer_id = peer_id;
-  p.kid_len = kid_len;
-  for (size_t k = 0; k < kid_len; ++k) p.kid[k] = kid[k];
   p.state = static_cast<uint8_t>(PeerState::kEstablished);
   p.app_known = true;
   p.keys_born = age;  // paused: the age so far, as pause() keeps it

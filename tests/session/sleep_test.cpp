@@ -519,3 +519,49 @@ TEST(DeepSleep, SameBlobRestoredTwiceNeverReusesANonce) {
 
 }  // namespace
 }  // namespace hush::session::test
+
+namespace hush::session::test {
+namespace {
+
+// A session restored from a blob rekeys like any other: payloads past
+// rekey.after_bytes start a new EDHOC run inside the restored session, and
+// confirmed payloads both ways during the switch all arrive once.
+TEST(DeepSleep, RestoredSessionRekeysAndLosesNothing) {
+  Net net(33);
+  Settings st;
+  st.rekey.after_bytes = 1024;
+  Node& client = net.add(st);
+  Node& server = net.add(st);
+  const PeerHandle c = connect(net);
+  const PeerHandle s = server_handle(server);
+  net.run(3000);
+  ASSERT_EQ(server.ep.pause(s, net.now()), Error::kOk);
+  Store store;
+  uint8_t blob[kSessionBlobLen];
+  size_t len = 0;
+  ASSERT_EQ(client.ep.export_session(c, store_of(store), ByteSpan(blob), len, net.now()), Error::kOk);
+  net.reboot(0, st);
+  PeerHandle h;
+  ASSERT_EQ(client.ep.import_session(ConstByteSpan(blob, len), store_of(store), h, net.now()), Error::kOk);
+  ASSERT_EQ(client.ep.resume(h, net.now()), Error::kOk);
+  const PeerHandle handle[2] = {h, s};
+  Node* node[2] = {&client, &server};
+  const Bytes payload(64, 0xA5);
+  uint32_t sent = 0;
+  for (uint32_t i = 0; i < 80; ++i) {
+    Node& from = *node[i & 1];
+    const size_t delivered = from.count(EventType::kDelivered);
+    ASSERT_EQ(send(from, handle[i & 1], payload, kSendConfirmed, net.now()), Error::kOk);
+    ++sent;
+    ASSERT_TRUE(net.run(60000, [&] { return from.count(EventType::kDelivered) == delivered + 1; })) << "payload " << i;
+  }
+  net.run(5000);
+  EXPECT_GE(client.count(EventType::kRekeyed), 1u);
+  EXPECT_GE(server.count(EventType::kRekeyed), 1u);
+  EXPECT_EQ(client.count(EventType::kSecurityAlert) + server.count(EventType::kSecurityAlert), 0u);
+  EXPECT_EQ(client.data.size() + server.data.size(), sent + 0u);
+  EXPECT_EQ(client.ep.counters().drops.auth_fail + server.ep.counters().drops.auth_fail, 0u);
+}
+
+}  // namespace
+}  // namespace hush::session::test
