@@ -5,7 +5,9 @@
 // them as a firmware would: input() for every frame that arrives, poll() at
 // next_deadline(). Each step of a tunnel is its own case, so that the
 // image's `N passed, N failed` line counts it: handshake, data both ways, a
-// confirmed send, keepalive, close. Later steps need the earlier ones.
+// confirmed send, keepalive, pause and WAKE, deep sleep (export, a new
+// Endpoint, import), rekeying (suite 0 only), close. Later steps need the
+// earlier ones.
 //
 // Suite 0 runs with method 3 (static DH); signatures run with suite 2 /
 // method 0 (ES256): this image has no Ed25519 (mbed TLS 2.28 has no EdDSA).
@@ -46,7 +48,7 @@ constexpr uint32_t kKeepaliveMs = 3000;
 constexpr uint8_t kDeadAfter = 8;
 constexpr size_t kNodes = 2;  // 0: client (initiator), 1: server
 constexpr size_t kQueueLen = 16;
-constexpr size_t kEventTypes = 8;
+constexpr size_t kEventTypes = 11;  // up to kRekeyed
 
 // --- the radio ----------------------------------------------------------------
 
@@ -249,8 +251,12 @@ struct Tunnel {
   edhoc::Method method;
   uint16_t mtu;
   bool up;  // the endpoints exist
+  // Rekey after this many payload bytes sealed (0: never). The rekey's
+  // EDHOC messages travel in single records, so the signature tunnel at
+  // MTU 32 does not rekey.
+  uint32_t rekey_after_bytes;
 };
-Tunnel tunnel{0, edhoc::Method::kStatStat, wire::kDefaultMtu, false};
+Tunnel tunnel{0, edhoc::Method::kStatStat, wire::kDefaultMtu, false, 0};
 
 Node& client() {
   return nodes[0];
@@ -285,6 +291,30 @@ void report(const char* what, uint32_t v) {
   write("\n");
 }
 
+session::Settings tunnel_settings(size_t i) {
+  session::Settings s;
+  s.method = tunnel.method;
+  s.suite = tunnel.suite;
+  s.keepalive_ms = kKeepaliveMs;
+  s.dead_after = kDeadAfter;
+  s.mtu = tunnel.mtu;
+  s.accept_incoming = i == 1;
+  s.rekey.after_bytes = tunnel.rekey_after_bytes;
+  return s;
+}
+
+// Constructs node i's Endpoint in its static storage and begins it.
+Error begin_node(size_t i) {
+  Node& n = nodes[i];
+  n.ep = new (endpoint_storage[i]) Endpoint();
+  session::Platform pf;
+  pf.transmit = transmit;
+  pf.event = on_event;
+  pf.lookup = lookup;
+  pf.user = &n;
+  return n.ep->begin(pf, n.party.local(), tunnel_settings(i));
+}
+
 // Handshake under 20 % loss; the client's first reading is queued before
 // the handshake and rides with message_3.
 void handshake() {
@@ -296,12 +326,6 @@ void handshake() {
   const edhoc::Suite* suite = edhoc::find_suite(tunnel.suite);
   M33_CHECK(suite != nullptr);
   if (suite == nullptr) return;
-  session::Settings s;
-  s.method = tunnel.method;
-  s.suite = tunnel.suite;
-  s.keepalive_ms = kKeepaliveMs;
-  s.dead_after = kDeadAfter;
-  s.mtu = tunnel.mtu;
   for (size_t i = 0; i < kNodes; ++i) {
     Node& n = nodes[i];
     n = Node{};
@@ -310,18 +334,7 @@ void handshake() {
     M33_REQUIRE_OK(
         n.party.make(signs ? suite->signing : suite->ecdh, static_cast<uint8_t>(i), static_cast<uint8_t>(0x40 + i)));
   }
-  for (size_t i = 0; i < kNodes; ++i) {
-    Node& n = nodes[i];
-    n.ep = new (endpoint_storage[i]) Endpoint();
-    session::Platform pf;
-    pf.transmit = transmit;
-    pf.event = on_event;
-    pf.lookup = lookup;
-    pf.user = &n;
-    session::Settings si = s;
-    si.accept_incoming = i == 1;
-    M33_REQUIRE_OK(n.ep->begin(pf, n.party.local(), si));
-  }
+  for (size_t i = 0; i < kNodes; ++i) M33_REQUIRE_OK(begin_node(i));
   tunnel.up = true;
   // The client knows the server it authenticates: its kid keys the
   // key-knowledge MAC that the server demands on message_1.
@@ -412,6 +425,137 @@ void keepalive() {
   M33_CHECK(connected());
 }
 
+// Both sides pause: nothing goes on air for many keepalive intervals. Then
+// WAKE frames (anyone may send them) reach the paused client: a burst of 50
+// costs one probe, and the probe's exchange resumes both sides with the
+// same keys.
+void pause_and_wake() {
+  M33_CHECK(connected());
+  if (!connected()) return;
+  (void)run(2000, [] { return false; });  // acks and resends settle
+  M33_REQUIRE_OK(client().ep->pause(client().peer, radio.now));
+  M33_REQUIRE_OK(server().ep->pause(server().peer, radio.now));
+  M33_CHECK(client().count(EventType::kPaused) == 1 && server().count(EventType::kPaused) == 1);
+  const uint32_t sent = radio.sent;
+  // No timer is left to fire: an hour passes in silence.
+  M33_CHECK(client().ep->next_deadline(radio.now) == UINT32_MAX);
+  radio.now += 3600u * 1000u;
+  (void)run(20 * kKeepaliveMs, [] { return false; });
+  M33_CHECK(radio.sent == sent);
+  M33_CHECK(client().ep->paused(client().peer) && server().ep->paused(server().peer));
+  M33_CHECK(client().count(EventType::kPeerDead) + server().count(EventType::kPeerDead) == 0);
+  const uint8_t wake[1] = {wire::kFrameWake};
+  for (int i = 0; i < 50; ++i) client().ep->input(ConstByteSpan(wake), addr(1), radio.now);
+  M33_CHECK(radio.sent == sent + 1);  // one probe, however many WAKEs
+  const session::Settings st;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    const uint32_t at = radio.now;
+    if (run(st.wake_interval_ms,
+            [] { return client().count(EventType::kResumed) == 1 && server().count(EventType::kResumed) == 1; })) {
+      break;
+    }
+    // The probe or its answer was lost: WAKE again once the interval has passed.
+    if (static_cast<int32_t>(radio.now - (at + st.wake_interval_ms)) < 0) radio.now = at + st.wake_interval_ms;
+    client().ep->input(ConstByteSpan(wake), addr(1), radio.now);
+  }
+  M33_CHECK(client().count(EventType::kResumed) == 1 && server().count(EventType::kResumed) == 1);
+  M33_CHECK(!client().ep->paused(client().peer) && !server().ep->paused(server().peer));
+  report("frames to wake", radio.sent - sent);
+  confirmed_send();  // same keys, working both ways
+}
+
+// Deep sleep: the client exports its session, its Endpoint is destroyed
+// (RAM off) and rebuilt, and the session is imported and resumed. A
+// corrupted blob is refused; the restored session carries data.
+struct SleepFlash {
+  uint64_t mark = 0;
+  uint32_t writes = 0;
+  static bool reserve(void* user, uint64_t until) noexcept {
+    auto& f = *static_cast<SleepFlash*>(user);
+    f.mark = until;
+    ++f.writes;
+    return true;
+  }
+};
+SleepFlash sleep_flash;
+uint8_t blob[session::kSessionBlobLen];
+const uint8_t kDeviceKey[16] = {0x6d, 0x33, 0x2d, 0x64, 0x65, 0x76, 0x69, 0x63,
+                                0x65, 0x2d, 0x6b, 0x65, 0x79, 0x2d, 0x30, 0x31};
+
+session::SleepStore sleep_store() {
+  session::SleepStore st;
+  st.key = ConstByteSpan(kDeviceKey);
+  st.reserve = &SleepFlash::reserve;
+  st.user = &sleep_flash;
+  st.stored_sequence = sleep_flash.mark;
+  return st;
+}
+
+void export_import() {
+  M33_CHECK(connected());
+  if (!connected()) return;
+  (void)run(3000, [] { return false; });  // nothing queued or unacked
+  M33_REQUIRE_OK(server().ep->pause(server().peer, radio.now));
+  sleep_flash = SleepFlash{};
+  size_t len = 0;
+  M33_REQUIRE_OK(client().ep->export_session(client().peer, sleep_store(), ByteSpan(blob), len, radio.now));
+  M33_CHECK(len == session::kSessionBlobLen && sleep_flash.writes == 1);
+  // RAM off: the Endpoint is gone, and an hour passes.
+  client().ep->~Endpoint();
+  client().ep = nullptr;
+  radio.now += 3600u * 1000u;
+  M33_REQUIRE_OK(begin_node(0));
+  blob[len / 2] ^= 0x01;
+  PeerHandle h;
+  M33_REQUIRE_ERR(client().ep->import_session(ConstByteSpan(blob, len), sleep_store(), h, radio.now),
+                  Error::kAuthFailed);
+  blob[len / 2] ^= 0x01;
+  M33_REQUIRE_OK(client().ep->import_session(ConstByteSpan(blob, len), sleep_store(), h, radio.now));
+  client().peer = h;
+  M33_REQUIRE_OK(client().ep->resume(h, radio.now));
+  // The first reading carries the probe; the paused server resumes on it.
+  const uint32_t s0 = server().data_count;
+  M33_REQUIRE_OK(client().ep->send(h, ConstByteSpan(kFirst), session::kSendDefault, radio.now));
+  M33_CHECK(run(60000, [] { return !server().ep->paused(server().peer); }));
+  M33_CHECK(server().data_count <= s0 + 1);  // the reading itself may have been lost
+  M33_CHECK(connected());
+  M33_CHECK(client().count(EventType::kSecurityAlert) + server().count(EventType::kSecurityAlert) == 0);
+  confirmed_send();
+}
+
+// Rekeying: payloads past rekey_after_bytes start a new EDHOC run inside
+// the session; confirmed sends both ways during the switch all arrive once,
+// and both sides report kRekeyed with the key phase flipped.
+void rekey() {
+  M33_CHECK(connected());
+  if (!connected()) return;
+  const bool phase = client().ep->context(client().peer)->key_phase();
+  uint8_t payload[64];
+  for (size_t i = 0; i < sizeof(payload); ++i) payload[i] = static_cast<uint8_t>(0xA5 ^ i);
+  const uint32_t c0 = client().data_count, s0 = server().data_count;
+  uint32_t sent = 0;
+  for (uint32_t i = 0; i < 80; ++i) {
+    Node& from = (i & 1) != 0 ? server() : client();
+    const uint32_t delivered = from.count(EventType::kDelivered);
+    M33_REQUIRE_OK(from.ep->send(from.peer, ConstByteSpan(payload), session::kSendConfirmed, radio.now));
+    ++sent;
+    const bool done = run(60000, [&from, delivered] { return from.count(EventType::kDelivered) == delivered + 1; });
+    M33_CHECK(done);
+    if (!done) return;
+    if (client().count(EventType::kRekeyed) >= 1 && server().count(EventType::kRekeyed) >= 1 && i >= 40) break;
+  }
+  (void)run(5000, [] { return false; });
+  M33_CHECK(client().count(EventType::kRekeyed) >= 1 && server().count(EventType::kRekeyed) >= 1);
+  M33_CHECK(client().ep->context(client().peer)->key_phase() != phase);
+  // Every confirmed payload arrived exactly once (kDelivered each, and the
+  // receivers counted no more than were sent).
+  M33_CHECK(client().data_count - c0 + server().data_count - s0 == sent);
+  M33_CHECK(client().count(EventType::kDeliveryFailed) + server().count(EventType::kDeliveryFailed) == 0);
+  M33_CHECK(client().count(EventType::kSecurityAlert) + server().count(EventType::kSecurityAlert) == 0);
+  report("payloads through the rekey", sent);
+  report("rekeys", client().count(EventType::kRekeyed));
+}
+
 // The client closes: both sides report kClosed and the handles are free.
 void close_tunnel() {
   M33_CHECK(connected());
@@ -440,6 +584,7 @@ void suite0_method3() {
   tunnel.suite = 0;
   tunnel.method = edhoc::Method::kStatStat;
   tunnel.mtu = wire::kDefaultMtu;
+  tunnel.rekey_after_bytes = 1024;
   handshake();
 }
 
@@ -447,6 +592,7 @@ void suite2_method0() {
   tunnel.suite = 2;
   tunnel.method = edhoc::Method::kSigSig;
   tunnel.mtu = wire::kMinMtu;  // 32 bytes: every EDHOC message is fragmented
+  tunnel.rekey_after_bytes = 0;
   handshake();
   if (connected()) {
     M33_CHECK(client().ep->counters().frames_out[static_cast<size_t>(session::FrameClass::kFragment)] +
@@ -470,11 +616,16 @@ const TestCase kTunnelTests[] = {
     {"tunnel.s0m3.data_both_ways", data_both_ways},
     {"tunnel.s0m3.confirmed_send", confirmed_send},
     {"tunnel.s0m3.keepalive", keepalive},
+    {"tunnel.s0m3.pause_and_wake", pause_and_wake},
+    {"tunnel.s0m3.export_import", export_import},
+    {"tunnel.s0m3.rekey", rekey},
     {"tunnel.s0m3.close", close_tunnel},
     {"tunnel.s2m0.mtu32.handshake_20pct_loss", suite2_method0},
     {"tunnel.s2m0.mtu32.data_both_ways", data_both_ways},
     {"tunnel.s2m0.mtu32.confirmed_send", confirmed_send},
     {"tunnel.s2m0.mtu32.keepalive", keepalive},
+    {"tunnel.s2m0.mtu32.pause_and_wake", pause_and_wake},
+    {"tunnel.s2m0.mtu32.export_import", export_import},
     {"tunnel.s2m0.mtu32.close", close_tunnel},
 };
 const size_t kTunnelTestCount = sizeof(kTunnelTests) / sizeof(kTunnelTests[0]);
