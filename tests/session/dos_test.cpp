@@ -190,10 +190,11 @@ TEST(Dos, HandshakesAreRateLimitedPerAddressAndGlobally) {
 // frame that caused it (docs/SECURITY.md "No amplification"): a cookie
 // retry and an announce are never larger; message_2 without a cookie at
 // most `unverified_slack` (8) bytes larger; with a valid cookie, any size.
-void check_replies(edhoc::Method method, uint64_t seed) {
+void check_replies(edhoc::Method method, uint64_t seed, uint8_t slack = Settings{}.dos.unverified_slack) {
   Net net(seed);
   Settings s;
   s.method = method;
+  s.dos.unverified_slack = slack;
   net.next_is_responder(true);
   Node& server = net.add(s);
   net.next_is_responder(false);
@@ -250,6 +251,26 @@ void check_replies(edhoc::Method method, uint64_t seed) {
 
 TEST(Dos, NoUnauthenticatedReplyExceedsItsBoundMethod3) {
   check_replies(edhoc::Method::kStatStat, 207);
+}
+
+// The strict reading of "no reply larger than the request": with no slack,
+// message_2 of method 3 (47 bytes against 42) also waits for a cookie, every
+// unauthenticated reply is at most its request, and the handshake still
+// completes (5 frames instead of 3).
+TEST(Dos, ZeroSlackKeepsEveryUnauthenticatedReplyWithinItsRequest) {
+  check_replies(edhoc::Method::kStatStat, 209, 0);
+  Net net(210);
+  Settings s;
+  s.dos.unverified_slack = 0;
+  net.next_is_responder(true);
+  Node& server = net.add(s);
+  net.next_is_responder(false);
+  Node& client = net.add(s);
+  PeerHandle peer;
+  ASSERT_EQ(client.ep.connect(net.addr(0), peer, net.now(), net.expect(0)), Error::kOk);
+  ASSERT_TRUE(net.run(60000, [&] { return client.count(EventType::kConnected) == 1; }));
+  EXPECT_EQ(server.ep.counters().cookie_retries_sent, 1u);
+  EXPECT_EQ(client.ep.counters().frames_out[static_cast<size_t>(FrameClass::kMessage1)], 2u);
 }
 
 TEST(Dos, NoUnauthenticatedReplyExceedsItsBoundMethod0) {
