@@ -283,6 +283,35 @@ TEST(Dos, NoUnauthenticatedReplyExceedsItsBoundMethod0) {
   check_replies(edhoc::Method::kSigSig, 208);
 }
 
+// The first cookie retry gives message_1 with the cookie a fresh retry
+// budget (it is the server's answer, not a loss); forged retries after it
+// cannot refresh it again, so a client that hears only an attacker stops
+// after at most two budgets of message_1 frames and reports the failure.
+TEST(Dos, ForgedCookieRetriesRefreshTheRetryBudgetOnlyOnce) {
+  Net net(211);
+  Node& client = net.add();
+  Node& server = net.add();
+  (void)server;
+  net.attacker = [](InFlight& f) { return f.to != 1; };  // the server hears nothing
+  PeerHandle peer;
+  ASSERT_EQ(client.ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
+  net.run(10);
+  ASSERT_FALSE(net.sent.empty());
+  const uint8_t c_i = net.sent.front().frame.back();  // message_1 ends with C_I
+  const Settings st;
+  for (int i = 0; i < 400 && client.count(EventType::kHandshakeFailed) == 0; ++i) {
+    Bytes retry(wire::kCookieRetryLen, static_cast<uint8_t>(i));
+    retry[0] = wire::kFrameCookieRetry;
+    retry[1] = c_i;
+    net.inject(0, retry, 1);
+    net.run(st.retransmit.initial_ms);
+  }
+  EXPECT_EQ(client.count(EventType::kHandshakeFailed), 1u);
+  const size_t sends = client.ep.counters().frames_out[static_cast<size_t>(FrameClass::kMessage1)];
+  EXPECT_LE(sends, 2u * (st.retransmit.retries + 1u));
+  EXPECT_GT(sends, st.retransmit.retries + 1u);  // the first retry did refresh it
+}
+
 TEST(Dos, PredictedMessage2LengthMatchesTheWire) {
   const uint8_t kid = 0x11;
   EXPECT_EQ(message_2_frame_len(edhoc::Method::kStatStat, 0, ConstByteSpan(&kid, 1)), 47u);
