@@ -231,6 +231,11 @@ TEST(Scenario, FloodSpendsNoPublicKeyWorkOnJunkAndTheGenuineClientConnects) {
   EXPECT_TRUE(r.extra.at("genuine_connected").get<bool>());
   EXPECT_EQ(r.extra.at("server").at("bytes_transmitted_junk_phase").get<int>(), 0);
   EXPECT_LE(r.extra.at("state_held").at("max_half_open_handshakes").get<size_t>(), session::kMaxHandshakes);
+  // 800 WAKEs at a paused session: one probe per wake interval at most.
+  const auto& wake = r.extra.at("wake");
+  EXPECT_GE(wake.at("wakes_received").get<int>(), 800);
+  EXPECT_GE(wake.at("probes_sent_while_paused").get<int>(), 1);
+  EXPECT_LE(wake.at("probes_sent_while_paused").get<int>(), wake.at("probe_bound").get<int>());
 }
 
 }  // namespace

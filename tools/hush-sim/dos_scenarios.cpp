@@ -116,10 +116,13 @@ Report run_discovery(const Options& o) {
 }
 
 // A server under attack. 0..10 s: junk message_1 frames (kind 0x41 and
-// 0x01, random bytes) every 20 ms and WAKE frames every 50 ms. 10..40 s: the
+// 0x01, random bytes) every 20 ms and WAKE frames every 50 ms (well-formed:
+// for every paused session, or for a random connection id). 10..40 s: the
 // same, plus message_1 frames with a valid key-knowledge MAC (the attacker
 // holds the server's public credential) from a new spoofed link address
-// every 25 ms, never followed up. A genuine client connects at 12 s.
+// every 25 ms, never followed up. A genuine client connects at 12 s; both
+// sides pause the session at 20 s, and the WAKE flood may wake it only
+// with the one probe per wake interval that any WAKE may cost.
 Report run_flood(const Options& o) {
   Report r;
   r.scenario = "flood";
@@ -146,7 +149,8 @@ Report run_flood(const Options& o) {
   }
   for (SimTime t = 5 * kMs; t < kEnd; t += 50 * kMs) {
     w.at(t, [&] {
-      const auto f = random_frame(wire::kFrameWake, 8, rng);
+      std::vector<uint8_t> f = {wire::kFrameWake};
+      if (rng.next() % 2 == 0) f.push_back(static_cast<uint8_t>(rng.upto(0x17)));
       w.inject(attacker, to, f);
       ++wakes;
       attacker_bytes += f.size();
@@ -171,11 +175,24 @@ Report run_flood(const Options& o) {
   for (SimTime t = 0; t < kEnd; t += 10 * kMs) {
     w.at(t, [&] { max_half_open = std::max(max_half_open, w.device(server).ep->responder_handshakes()); });
   }
-  session::PeerHandle handle;
+  session::PeerHandle handle, server_handle;
   SimTime connected_at = 0;
   w.on_event = [&](const AppEvent& a) {
     if (a.device == client && a.ev.type == session::EventType::kConnected && connected_at == 0) connected_at = w.now();
+    if (a.device == server && a.ev.type == session::EventType::kConnected) server_handle = a.ev.peer;
   };
+  constexpr SimTime kPauseAt = 20 * kSec;
+  uint32_t probes_before_pause = 0;
+  w.at(kPauseAt, [&] {
+    probes_before_pause = w.device(server).ep->counters().wake_probes;
+    const auto pause = [&](int dev, session::PeerHandle h) {
+      if (!ok(w.call(dev, [&](session::Endpoint& ep, uint32_t now) { return ep.pause(h, now); }))) {
+        r.problems.push_back("pause() refused");
+      }
+    };
+    pause(client, handle);
+    pause(server, server_handle);
+  });
   w.at(kConnectAt, [&] {
     if (!ok(w.connect(client, server, handle))) r.problems.push_back("connect() failed");
   });
@@ -207,9 +224,15 @@ Report run_flood(const Options& o) {
                            {"handshake_slots", session::kMaxHandshakes},
                            {"dos_state_bytes", sizeof(session::detail::DosState)},
                            {"per_client_state_before_cookie", 0}};
-  r.extra["wake"] =
-      "WAKE is not on this branch (pause/wake is the sleep branch): WAKE frames are dropped as a "
-      "reserved kind (drops.malformed) for the cost of a frame parse";
+  // WAKE: while paused, at most one probe per wake interval, whatever the
+  // number of WAKEs (an unpaused session ignores them).
+  const session::Settings defaults;
+  const uint32_t probes = sc.wake_probes - probes_before_pause;
+  const uint32_t bound = static_cast<uint32_t>((kEnd - kPauseAt) / (defaults.wake_interval_ms * kMs)) + 1;
+  r.extra["wake"] = {{"wakes_received", sc.wakes},         {"probes_sent", sc.wake_probes},
+                     {"probes_sent_while_paused", probes}, {"probe_bound", bound},
+                     {"paused_at_ms", kPauseAt / kMs},     {"wake_interval_ms", defaults.wake_interval_ms}};
+  if (probes > bound) r.problems.push_back("WAKE frames cost more than one probe per wake interval");
   if (pk_after_junk != 0) r.problems.push_back("public-key operations spent on junk");
   if (!genuine) r.problems.push_back("the genuine client did not connect");
   r.ok = r.problems.empty();
