@@ -391,6 +391,37 @@ TEST(Rekey, HardLimitRefusesAndAlerts) {
   }
 }
 
+// A rekey's EDHOC messages travel in single records (docs/PROTOCOL.md
+// "Limits"). With signatures, message_2 (about 100 bytes) does not fit a
+// record at MTU 32: no rekey starts, the session runs on to its hard limit,
+// and the application learns it from kSecurityAlert kLimitReached (it then
+// reconnects; a new handshake fragments). This pins that behaviour.
+TEST(Rekey, SignatureRekeyThatDoesNotFitTheMtuEndsAtTheHardLimitWithAnAlert) {
+  uint8_t sk[32] = {1}, pk[crypto::kMaxPublicKeyLen];
+  size_t n = 0;
+  const bool eddsa =
+      crypto::public_key(crypto::KeyType::kEd25519, crypto::PrivateKey::from_raw(sk), pk, n) == Error::kOk;
+  Net net(27);
+  Settings st = small_limits(40, 24);
+  st.method = edhoc::Method::kSigSig;
+  st.suite = eddsa ? 0 : 2;  // the psa backend (mbed TLS 2.28) has no EdDSA
+  st.mtu = wire::kMinMtu;
+  Node& client = net.add(st);
+  Node& server = net.add(st);
+  const PeerHandle c = connect(net);
+  ASSERT_TRUE(c.valid());
+  for (uint32_t i = 0; i < 60; ++i) {
+    (void)send(client, c, reading(i), kSendDefault, net.now());
+    net.run(500);
+  }
+  net.run(30000);
+  EXPECT_EQ(client.count(EventType::kRekeyed) + server.count(EventType::kRekeyed), 0u);
+  const Event* alert = client.last(EventType::kSecurityAlert);
+  ASSERT_NE(alert, nullptr);
+  EXPECT_EQ(alert->error, Error::kLimitReached);
+  EXPECT_LE(server.data.size(), 40u);
+}
+
 TEST(Rekey, SessionRamFitsTheBudget) {
   std::printf("sizeof(PeerSlot) on this host: %zu bytes (kSessionSize); blob %zu bytes\n", kSessionSize,
               kSessionBlobLen);
