@@ -16,6 +16,10 @@
 //   connect / send / close    from the application, at any time, also from
 //                             inside the event callback.
 //
+// `now` is the caller's millisecond clock: it never goes back and wraps at
+// 2^32 (49.7 days). Deadlines are compared within 2^31 ms of it; rate
+// limits and cookie epochs take the time since their last use modulo 2^32.
+//
 // Frames leave through Platform::transmit, events through Platform::event.
 // Link addresses are routing hints only: a session is found by the
 // connection identifier in the frame, never by who sent it.

@@ -45,12 +45,13 @@ bool bucket_take(detail::Bucket& b, const RateLimit& limit, uint32_t now) noexce
     b.credit = cap;
     b.last = now;
   }
-  const int32_t elapsed = static_cast<int32_t>(now - b.last);
-  if (elapsed > 0) {
-    const uint32_t e = static_cast<uint32_t>(elapsed);
-    b.credit = (e >= cap || b.credit >= cap - e) ? cap : b.credit + e;
-    b.last = now;
-  }
+  // Unsigned: `now` never goes back (session.h), so this is the time since
+  // the last use modulo 2^32 ms. A signed difference turned negative after
+  // 24.9 idle days and the bucket never refilled again
+  // (ReviewDos.HandshakeBucketStopsRefillingAfterAMonthOfIdle).
+  const uint32_t e = now - b.last;
+  b.credit = (e >= cap || b.credit >= cap - e) ? cap : b.credit + e;
+  b.last = now;
   if (b.credit < limit.every_ms) return false;
   b.credit -= limit.every_ms;
   return true;
@@ -77,7 +78,10 @@ namespace {
 
 // Rotates the cookie secret every cookie_rotate_ms: a cookie is valid for
 // its own epoch and the next, so it lives one to two periods. Lazy: run
-// whenever a cookie is made or checked.
+// whenever a cookie is made or checked, catching up on every period that
+// passed, on the original period boundaries (restarting the period at the
+// lazy moment let a cookie live almost three:
+// ReviewDos.CookieOutlivesTwoPeriodsBecauseRotationIsLazy).
 void rotate(EndpointAccess::Ep& ep, DosState& d, const Settings& s, uint32_t now) noexcept {
   const uint32_t period = s.dos.cookie_rotate_ms == 0 ? 1 : s.dos.cookie_rotate_ms;
   if (!d.secrets_ready) {
@@ -87,9 +91,11 @@ void rotate(EndpointAccess::Ep& ep, DosState& d, const Settings& s, uint32_t now
     if (!d.secrets_ready) EndpointAccess::log(ep, "no randomness for the cookie secret", Error::kCryptoFailed);
     return;
   }
-  const int32_t elapsed = static_cast<int32_t>(now - d.rotated_at);
-  if (elapsed < 0 || static_cast<uint32_t>(elapsed) < period) return;
-  const uint32_t steps = static_cast<uint32_t>(elapsed) / period;
+  // Unsigned, as in bucket_take: a signed difference froze the epoch after
+  // 24.9 days without a cookie (ReviewDos.CookieNeverExpiresAfterAMonthOfIdle).
+  const uint32_t elapsed = now - d.rotated_at;
+  if (elapsed < period) return;
+  const uint32_t steps = elapsed / period;
   for (uint32_t i = 0; i < (steps < 2 ? steps : 2); ++i) {
     d.epoch = static_cast<uint8_t>(d.epoch + 1);
     if (!ok(crypto::random_bytes(ByteSpan(d.secret[d.epoch & 1])))) d.secrets_ready = false;
@@ -97,7 +103,7 @@ void rotate(EndpointAccess::Ep& ep, DosState& d, const Settings& s, uint32_t now
   // A long silence skips epochs: both secrets are fresh, and the epoch
   // byte still moves on, so an old cookie cannot match a reused number.
   if (steps > 2) d.epoch = static_cast<uint8_t>(d.epoch + 1);
-  d.rotated_at = now;
+  d.rotated_at += steps * period;
 }
 
 bool cookie_mac(const DosState& d, uint8_t epoch, const LinkAddr& addr, uint8_t (&out)[wire::kCookieLen]) noexcept {
@@ -238,23 +244,23 @@ void EndpointAccess::on_cookie_retry(Ep& ep, const Frame& f, uint32_t now) noexc
     return;
   }
   // Unauthenticated, so it may be forged: answering it is a retransmission
-  // of our own message_1, at most one per half initial timeout. The first
-  // retry is the server's answer, not a loss: message_1 with the cookie is
-  // a new flight with a fresh budget, as DTLS's ClientHello after a
-  // HelloVerifyRequest (sharing one budget between the two round trips cost
-  // method 0 about 3 % of its handshakes at 30 % loss). Later ones come from
-  // the budget, so forged retries can refresh it once per connect() and
-  // make us send no more than our own timer would after that; a forged
-  // cookie earns another (genuine) retry.
+  // of our own message_1 with the cookie it carries. Every retry is
+  // answered at once: a forged one is followed by the server's genuine
+  // answer to the resend it caused, and that one must get through (a rate
+  // limit here let a forged retry every half timeout lock a client out:
+  // ReviewDos.ForgedCookieRetriesEvery500msLockOutAClientThatNeedsACookie).
+  // The first retry is the server's answer, not a loss: message_1 with the
+  // cookie is a new flight with a fresh budget, as DTLS's ClientHello after
+  // a HelloVerifyRequest (sharing one budget between the two round trips
+  // cost method 0 about 3 % of its handshakes at 30 % loss). Later ones come
+  // from the budget, so forged retries can refresh it once per connect()
+  // and make us send at most one budget of message_1 more.
   const RetransmitSettings& rs = ep.s_.settings.retransmit;
   const bool first = !h->has_cookie;
-  if ((h->replied && !timers::reached(now, h->last_reply + rs.initial_ms / 2)) ||
-      (!first && h->retries >= rs.retries)) {
+  if (!first && h->retries >= rs.retries) {
     ++ep.counters_.drops.rate_limited;
     return;
   }
-  h->replied = true;
-  h->last_reply = now;
   const size_t at = 1 + (h->key_mac ? wire::kKeyMacLen : 0);
   if (!h->has_cookie) {
     if (h->flight_len + wire::kCookieLen > sizeof(h->flight)) return;

@@ -336,7 +336,9 @@ void EndpointAccess::on_message_1_responder(Ep& ep, const Message1Parts& parts, 
   }
   for (uint8_t i = 0; i < kMaxHandshakes; ++i) {
     HandshakeSlot& h = ep.s_.handshakes[i];
-    if (h.step == HandshakeStep::kFree || h.initiator || h.step == HandshakeStep::kReassemble1) continue;
+    // A rekey's slot is no plaintext handshake: its flight travels sealed
+    // inside the session, and must never go out as an answer to a frame.
+    if (h.step == HandshakeStep::kFree || h.initiator || h.rekey || h.step == HandshakeStep::kReassemble1) continue;
     if (!ct::equal(ConstByteSpan(h.g_x), g_x)) continue;
     // The same message_1 again: our message_2 was lost. Resend it, never
     // process message_1 twice (RFC 9528 §7).

@@ -81,7 +81,9 @@ void EndpointAccess::handshake_release(Ep& ep, uint8_t index) noexcept {
   ct::wipe(ByteSpan(h.rx, sizeof(h.rx)));
   ct::wipe(ByteSpan(h.flight, sizeof(h.flight)));
   reassembly_reset(h.reassembly);
-  // message_1's MAC key and cookie belong to this handshake only.
+  // message_1's MAC key and cookie belong to this handshake only, and its
+  // G_X, which duplicate detection matches, to no later user of the slot.
+  ct::wipe_object(h.g_x);
   ct::wipe_object(h.key_mac_key);
   ct::wipe_object(h.cookie);
   h.key_mac = false;
