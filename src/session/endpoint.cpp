@@ -340,13 +340,23 @@ uint32_t Endpoint::next_deadline(uint32_t now) const noexcept {
     if (h.flight_pending) best = timers::sooner(now, best, now + kBusyRetryMs);
     best = timers::earliest(h.timers, now, best);
   }
+  // A paused session has no deadline: nothing of it is serviced until it
+  // resumes, so a timer or resend of its that is due must not make poll()
+  // report more work forever (ReviewSleep.ReplayedRecordMakesPausedSessionSpinForever,
+  // ReviewSleep.PauseWithUnackedConfirmedRecordSpinsForever).
   for (const PeerSlot& p : s_.peers) {
-    if (p.state != static_cast<uint8_t>(PeerState::kFree)) best = timers::earliest(p.timers, now, best);
+    if (p.state != static_cast<uint8_t>(PeerState::kFree) && !EndpointAccess::is_paused(p)) {
+      best = timers::earliest(p.timers, now, best);
+    }
   }
   if (s_.discovery.pending) {
     best = timers::sooner(now, best, timers::reached(now, s_.discovery.due) ? now : s_.discovery.due);
   }
   for (const TxSlot& t : s_.tx) {
+    if (t.state != static_cast<uint8_t>(TxState::kFree) && t.peer < kMaxPeers &&
+        EndpointAccess::is_paused(s_.peers[t.peer])) {
+      continue;
+    }
     uint32_t at = UINT32_MAX;
     if (t.state == static_cast<uint8_t>(TxState::kUnsent)) {
       at = now + kBusyRetryMs;

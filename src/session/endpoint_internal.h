@@ -147,6 +147,9 @@ struct EndpointAccess {
   static void resume_proven(Ep& ep, uint8_t index, uint32_t now) noexcept;
   /// Sends the one keepalive whose ack proves both sides hold the keys.
   static void send_probe(Ep& ep, uint8_t index, uint32_t now) noexcept;
+  // What resume() and a resume proven by the peer share: rekey checks, the
+  // retire timer, queued payloads.
+  static void after_resume(Ep& ep, uint8_t index, uint32_t now) noexcept;
   static bool is_paused(const PeerSlot& p) noexcept { return (p.flags & kPeerPaused) != 0; }
   /// For an imported session whose replay state is unknown: an ack of our
   /// post-import probe proves a record fresh.

@@ -60,13 +60,32 @@ void EndpointAccess::send_probe(Ep& ep, uint8_t index, uint32_t now) noexcept {
 
 void EndpointAccess::resume_proven(Ep& ep, uint8_t index, uint32_t now) noexcept {
   PeerSlot& p = ep.s_.peers[index];
-  p.flags = static_cast<uint8_t>(p.flags & ~(kPeerPaused | kPeerWakeProbe));
+  p.flags = static_cast<uint8_t>(p.flags & ~(kPeerPaused | kPeerWakeProbe | kPeerProbeDue));
+  // As resume(): the key age goes on from here
+  // (ReviewSleep.SessionResumedByPeerRecordOverrunsKeyAgeLimit).
+  p.keys_born = now - p.keys_born;
   timers::on_authenticated_rx(p, ep.s_.settings, now);
+  const PeerHandle handle = handle_of(ep, index);
   Event ev;
   ev.type = EventType::kResumed;
-  ev.peer = handle_of(ep, index);
+  ev.peer = handle;
   ev.from = addr_of(p);
   emit(ep, ev);
+  if (peer_by_handle(ep, handle) == kNoSlot) return;
+  after_resume(ep, index, now);
+}
+
+void EndpointAccess::after_resume(Ep& ep, uint8_t index, uint32_t now) noexcept {
+  PeerSlot& p = ep.s_.peers[index];
+  // A limit that passed while paused (age, or usage) rekeys now, not before;
+  // a retire that pause() interrupted gets its timer back, so the old keys
+  // go within retire_after_ms and later rekeys can start
+  // (ReviewSleep.SessionResumedByPeerRecordWhileRetiringNeverRekeysAgain).
+  rekey_check(ep, index, now);
+  if (p.rekey == static_cast<uint8_t>(detail::RekeyState::kRetiring)) {
+    timers::arm(p.timers, TimerId::kRekey, now + ep.s_.settings.retransmit.max_ms);
+  }
+  flush_pending(ep, index, now);
 }
 
 bool EndpointAccess::proves_fresh(void* user, uint64_t /*seq*/, ConstByteSpan payload) noexcept {
@@ -169,12 +188,7 @@ Error Endpoint::resume(PeerHandle peer, uint32_t now) noexcept {
   ev.from = EndpointAccess::addr_of(p);
   EndpointAccess::emit(*this, ev);
   if (EndpointAccess::peer_by_handle(*this, peer) == kNoSlot) return Error::kOk;
-  // A limit that passed while paused (age, or usage) rekeys now, not before.
-  EndpointAccess::rekey_check(*this, i, now);
-  if (p.rekey == static_cast<uint8_t>(detail::RekeyState::kRetiring)) {
-    timers::arm(p.timers, TimerId::kRekey, now + s_.settings.retransmit.max_ms);
-  }
-  EndpointAccess::flush_pending(*this, i, now);
+  EndpointAccess::after_resume(*this, i, now);
   return Error::kOk;
 }
 
