@@ -150,6 +150,9 @@ struct EndpointAccess {
   // What resume() and a resume proven by the peer share: rekey checks, the
   // retire timer, queued payloads.
   static void after_resume(Ep& ep, uint8_t index, uint32_t now) noexcept;
+  // pause() and resume() of a session with a rekey under way (rekey.cpp).
+  static void rekey_pause(Ep& ep, uint8_t index) noexcept;
+  static void rekey_resume(Ep& ep, uint8_t index, uint32_t now) noexcept;
   static bool is_paused(const PeerSlot& p) noexcept { return (p.flags & kPeerPaused) != 0; }
   /// For an imported session whose replay state is unknown: an ack of our
   /// post-import probe proves a record fresh.

@@ -164,6 +164,32 @@ void EndpointAccess::rekey_abort(Ep& ep, uint8_t index) noexcept {
   }
 }
 
+void EndpointAccess::rekey_pause(Ep& ep, uint8_t index) noexcept {
+  PeerSlot& p = ep.s_.peers[index];
+  if (p.rekey != static_cast<uint8_t>(RekeyState::kNextReady)) {
+    rekey_abort(ep, index);
+    return;
+  }
+  // Our message_3 is out: the responder may already seal with the new
+  // keys, so both sets stay (wiping the new ones stranded the session:
+  // ReviewSleep.PauseWhileInitiatorAwaitsRekeyConfirmationStrandsSession).
+  // Its flight goes: a paused session sends nothing. rekey_resume() gives
+  // the confirmation a retire period, as when message_3's retries run out.
+  if (p.handshake != kNoSlot && ep.s_.handshakes[p.handshake].rekey) {
+    handshake_release(ep, p.handshake);
+    p.handshake = kNoSlot;
+  }
+}
+
+void EndpointAccess::rekey_resume(Ep& ep, uint8_t index, uint32_t now) noexcept {
+  PeerSlot& p = ep.s_.peers[index];
+  if (p.rekey == static_cast<uint8_t>(RekeyState::kNextReady) && p.handshake == kNoSlot) {
+    timers::arm(p.timers, TimerId::kRekey, now + retire_after(ep.s_.settings));
+  } else if (p.rekey == static_cast<uint8_t>(RekeyState::kRetiring)) {
+    timers::arm(p.timers, TimerId::kRekey, now + ep.s_.settings.retransmit.max_ms);
+  }
+}
+
 void EndpointAccess::rekey_fail(Ep& ep, uint8_t index, Error why, uint32_t now) noexcept {
   EndpointAccess::log(ep, "rekey failed; old keys kept", why);
   EndpointAccess::rekey_abort(ep, index);

@@ -76,15 +76,12 @@ void EndpointAccess::resume_proven(Ep& ep, uint8_t index, uint32_t now) noexcept
 }
 
 void EndpointAccess::after_resume(Ep& ep, uint8_t index, uint32_t now) noexcept {
-  PeerSlot& p = ep.s_.peers[index];
   // A limit that passed while paused (age, or usage) rekeys now, not before;
   // a retire that pause() interrupted gets its timer back, so the old keys
   // go within retire_after_ms and later rekeys can start
   // (ReviewSleep.SessionResumedByPeerRecordWhileRetiringNeverRekeysAgain).
+  rekey_resume(ep, index, now);
   rekey_check(ep, index, now);
-  if (p.rekey == static_cast<uint8_t>(detail::RekeyState::kRetiring)) {
-    timers::arm(p.timers, TimerId::kRekey, now + ep.s_.settings.retransmit.max_ms);
-  }
   flush_pending(ep, index, now);
 }
 
@@ -141,9 +138,10 @@ Error Endpoint::pause(PeerHandle peer, uint32_t now) noexcept {
   PeerSlot& p = s_.peers[i];
   if (p.state != static_cast<uint8_t>(PeerState::kEstablished)) return Error::kInvalidState;
   if (EndpointAccess::is_paused(p)) return Error::kOk;
-  // A rekey not yet confirmed is abandoned (the old keys stay); one whose
-  // new keys are in use keeps both sets until it is resumed.
-  EndpointAccess::rekey_abort(*this, i);
+  // A rekey not yet confirmed is abandoned (the old keys stay), unless our
+  // message_3 is out; one whose new keys are in use keeps both sets until
+  // it is resumed (rekey_pause).
+  EndpointAccess::rekey_pause(*this, i);
   p.flags = static_cast<uint8_t>((p.flags | detail::kPeerPaused) & ~(detail::kPeerWakeProbe | detail::kPeerProbeDue));
   // Key age is measured in awake time: it stops here and goes on at resume.
   p.keys_born = now - p.keys_born;
