@@ -281,6 +281,11 @@ namespace hush::record {
 
 namespace {
 
+// The window's edge field: a sequence number (at most kMaxSequence), or one
+// of these two states.
+constexpr uint64_t kEdgeEmpty = UINT64_MAX;
+constexpr uint64_t kEdgeUnknown = UINT64_MAX - 1;
+
 void put_be(uint8_t* out, uint64_t v, size_t n) noexcept {
   for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(v >> (8 * (n - 1 - i)));
 }
@@ -328,9 +333,14 @@ Error SecurityContext::save(ByteSpan out, uint64_t sequence) const noexcept {
     put_be(at, l, 4);
     at += 4;
   }
-  // The window's right edge, or all-ones for "nothing received yet".
-  const bool active = window_.state() == WindowState::kActive;
-  put_be(at, active ? window_.highest() : UINT64_MAX, 8);
+  // The window's right edge; all-ones for "nothing received yet"; all-ones
+  // less one for "unknown" (a restored context whose freshness was not yet
+  // proven: saving it as empty let an export before the proof accept every
+  // record of the earlier lives again,
+  // ReviewSleep.BlobExportedWhileWindowUnknownAcceptsReplaysFromEarlierLife).
+  const WindowState st = window_.state();
+  put_be(at, st == WindowState::kActive ? window_.highest() : (st == WindowState::kUnknown ? kEdgeUnknown : kEdgeEmpty),
+         8);
   return Error::kOk;
 }
 
@@ -364,7 +374,8 @@ Error SecurityContext::load(ConstByteSpan in, const Persistence& persistence, ui
   at += 16;
   const uint64_t edge = get_be(at, 8);
   if (sender_id_len_ > kMaxIdLen || recipient_id_len_ > kMaxIdLen || seq > kMaxSequence + 1 ||
-      (edge != UINT64_MAX && edge > kMaxSequence) || (persistence.reserve != nullptr && persistence.ahead == 0)) {
+      (edge != kEdgeEmpty && edge != kEdgeUnknown && edge > kMaxSequence) ||
+      (persistence.reserve != nullptr && persistence.ahead == 0)) {
     reset();
     return Error::kMalformed;
   }
@@ -375,9 +386,9 @@ Error SecurityContext::load(ConstByteSpan in, const Persistence& persistence, ui
   ssn_ = seq > skip_to ? seq : skip_to;
   reserved_ = reserved_until > ssn_ ? reserved_until : ssn_;
   reserved_v_ = count_v_;
-  if (window == WindowRestore::kUnknown) {
+  if (window == WindowRestore::kUnknown || edge == kEdgeUnknown) {
     window_.forget();
-  } else if (edge == UINT64_MAX) {
+  } else if (edge == kEdgeEmpty) {
     window_.reset();
   } else {
     // Only the edge survives: a record below it that was still on its way

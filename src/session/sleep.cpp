@@ -142,6 +142,10 @@ Error Endpoint::pause(PeerHandle peer, uint32_t now) noexcept {
   // message_3 is out; one whose new keys are in use keeps both sets until
   // it is resumed (rekey_pause).
   EndpointAccess::rekey_pause(*this, i);
+  // Acks owed go now, the last thing sent before the pause: the records
+  // were delivered, and after a deep sleep only the window's edge is left,
+  // so a resend could not be acked any more.
+  if (p.ack_pending) (void)EndpointAccess::send_control(*this, i, wire::RecordControl::kAck, now);
   p.flags = static_cast<uint8_t>((p.flags | detail::kPeerPaused) & ~(detail::kPeerWakeProbe | detail::kPeerProbeDue));
   // Key age is measured in awake time: it stops here and goes on at resume.
   p.keys_born = now - p.keys_born;
@@ -349,7 +353,19 @@ Error Endpoint::import_session(ConstByteSpan blob, const SleepStore& store, Peer
   p.keys_born = age;  // paused: the age so far, as pause() keeps it
   p.bytes_sealed = bytes_sealed;
   p.probe_seq = p.keys[0].next_sequence();
-  p.flags = static_cast<uint8_t>(detail::kPeerPaused | (restored_before ? detail::kPeerImported : 0));
+  // Only the window's edge survives a blob: at and below it, the window
+  // says "seen" also of records that never arrived. A resend of one of
+  // those must not be acked as if delivered (a false kDelivered:
+  // ReviewSleep.RecordLostBeforeExportIsFalselyAckedAfterImport); its
+  // sender learns kDeliveryFailed instead, as for a record older than the
+  // window.
+  const record::ReplayWindowBase& w = p.keys[0].replay_window();
+  if (w.state() == record::WindowState::kActive) {
+    p.fresh_floor = w.highest() + 1;
+    p.fresh_floor_slot = 0;
+  }
+  const bool unknown = w.state() == record::WindowState::kUnknown;
+  p.flags = static_cast<uint8_t>(detail::kPeerPaused | (restored_before || unknown ? detail::kPeerImported : 0));
   (void)now;
   peer = EndpointAccess::handle_of(*this, i);
   return Error::kOk;
