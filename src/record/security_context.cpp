@@ -391,8 +391,9 @@ Error SecurityContext::load(ConstByteSpan in, const Persistence& persistence, ui
   } else if (edge == kEdgeEmpty) {
     window_.reset();
   } else {
-    // Only the edge survives: a record below it that was still on its way
-    // is refused, which a sleeping receiver could not have taken anyway.
+    // Only the edge survives: a record at or below it that never arrived
+    // is refused as a replay, and the session layer never acks those
+    // (a resend learns kDeliveryFailed, src/session/sleep.cpp).
     window_.start_at(edge);
   }
   ready_ = true;
