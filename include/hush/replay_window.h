@@ -76,6 +76,17 @@ class ReplayWindow : public ReplayWindowBase {
   void start_at(uint64_t seq) noexcept { start_at_in(Span<uint32_t>(words_), seq); }
   /// The window's state was lost: refuse everything until start_at().
   void forget() noexcept { clear_in(Span<uint32_t>(words_), WindowState::kUnknown); }
+  /// The bitmap below highest(), for a snapshot: bit i of word w is the
+  /// record highest() - (32 w + i).
+  Span<const uint32_t> words() const noexcept { return Span<const uint32_t>(words_); }
+  /// A saved window comes back as it was: `top` the right edge, `words` the
+  /// bitmap (words beyond this window's width are ignored; missing ones
+  /// count as received).
+  void restore(uint64_t top, Span<const uint32_t> words) noexcept {
+    start_at_in(Span<uint32_t>(words_), top);
+    for (size_t i = 0; i < Bits / 32 && i < words.size(); ++i) words_[i] = words[i];
+    words_[0] |= 1u;  // the edge itself was received
+  }
   /// Fresh keys: the next authenticated record starts the window.
   void reset() noexcept { clear_in(Span<uint32_t>(words_), WindowState::kEmpty); }
 

@@ -165,11 +165,14 @@ Error encode_info(crypto::Aead alg, ConstByteSpan id, const IdContext& id_contex
 
 /// Bytes of SecurityContext::save(): alg, flags, both ids, both keys, both
 /// nonce bases, sequence number, v, limits, replay window edge.
-inline constexpr size_t kContextSnapshotLen = 2 + 2 * (1 + kMaxIdLen) + 2 * kKeyLen + 2 * kNonceLen + 8 + 4 + 16 + 8;
+/// Replay-window bitmap words in a snapshot: the widest window (128 records).
+inline constexpr size_t kSnapshotWindowWords = 4;
+inline constexpr size_t kContextSnapshotLen =
+    2 + 2 * (1 + kMaxIdLen) + 2 * kKeyLen + 2 * kNonceLen + 8 + 4 + 16 + 8 + 4 * kSnapshotWindowWords;
 
 /// How load() treats the replay window it finds in a snapshot.
 enum class WindowRestore : uint8_t {
-  kEdge,     ///< the saved right edge: everything at or below it is refused
+  kEdge,     ///< the saved window: its edge and which records below it were received
   kUnknown,  ///< the snapshot may have been restored before: refuse all until start_at()
 };
 
@@ -193,8 +196,8 @@ class SecurityContext {
 
   /// Deep sleep: writes the context, keys included, to `out`
   /// (kContextSnapshotLen bytes). `sequence` is the sequence number to
-  /// restart from (at least next_sequence()). The replay window keeps only
-  /// its right edge. The caller must keep the bytes confidential.
+  /// restart from (at least next_sequence()). The replay window keeps its
+  /// edge and its bitmap. The caller must keep the bytes confidential.
   Error save(ByteSpan out, uint64_t sequence) const noexcept;
   /// The opposite of save(). The sender restarts at max(saved, `skip_to`)
   /// and counts [that, reserved_until) as already reserved by `persistence`.

@@ -447,7 +447,8 @@ class Endpoint {
 /// Session blob (docs/PROTOCOL.md "Session blob"): magic "hS", version,
 /// 13-byte nonce, then sealed: ids, role, kid, link address, key age and
 /// bytes, the security context; then a 16-byte tag.
-inline constexpr uint8_t kSessionBlobVersion = 1;
+/// 2: the replay window's bitmap joined its edge.
+inline constexpr uint8_t kSessionBlobVersion = 2;
 inline constexpr size_t kSessionBlobHeaderLen = 3 + crypto::kCcmNonceLen;
 inline constexpr size_t kSessionBlobBodyLen =
     4 + edhoc::kMaxKidLen + 1 + LinkAddr::kMaxLen + 8 + 1 + record::kContextSnapshotLen;

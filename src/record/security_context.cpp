@@ -341,6 +341,14 @@ Error SecurityContext::save(ByteSpan out, uint64_t sequence) const noexcept {
   const WindowState st = window_.state();
   put_be(at, st == WindowState::kActive ? window_.highest() : (st == WindowState::kUnknown ? kEdgeUnknown : kEdgeEmpty),
          8);
+  at += 8;
+  // The bitmap, so that a record the peer sent before the export and lost
+  // is still accepted (and one received is still a replay) after import.
+  const Span<const uint32_t> words = window_.words();
+  for (size_t i = 0; i < kSnapshotWindowWords; ++i) {
+    put_be(at, st == WindowState::kActive && i < words.size() ? words[i] : 0, 4);
+    at += 4;
+  }
   return Error::kOk;
 }
 
@@ -391,10 +399,9 @@ Error SecurityContext::load(ConstByteSpan in, const Persistence& persistence, ui
   } else if (edge == kEdgeEmpty) {
     window_.reset();
   } else {
-    // Only the edge survives: a record at or below it that never arrived
-    // is refused as a replay, and the session layer never acks those
-    // (a resend learns kDeliveryFailed, src/session/sleep.cpp).
-    window_.start_at(edge);
+    uint32_t words[kSnapshotWindowWords] = {};
+    for (size_t i = 0; i < kSnapshotWindowWords; ++i) words[i] = static_cast<uint32_t>(get_be(at + 8 + 4 * i, 4));
+    window_.restore(edge, Span<const uint32_t>(words));
   }
   ready_ = true;
   return Error::kOk;

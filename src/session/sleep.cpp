@@ -300,7 +300,10 @@ Error Endpoint::import_session(ConstByteSpan blob, const SleepStore& store, Peer
   const uint32_t bytes_sealed = static_cast<uint32_t>(detail::get_be(at + 4, 4));
   at += 9;  // age, bytes, paused flag (an imported session is always paused)
   const ConstByteSpan snapshot(at, record::kContextSnapshotLen);
-  const uint64_t saved_seq = detail::get_be(at + record::kContextSnapshotLen - 36, 8);
+  // The snapshot ends with: restart sequence (8), v (4), limits (16), window
+  // edge (8), window bitmap (security_context.cpp save()).
+  constexpr size_t kSeqFromEnd = 8 + 4 + 16 + 8 + 4 * record::kSnapshotWindowWords;
+  const uint64_t saved_seq = detail::get_be(at + record::kContextSnapshotLen - kSeqFromEnd, 8);
   if (kid_len == 0 || kid_len > edhoc::kMaxKidLen || addr_len == 0 || addr_len > LinkAddr::kMaxLen) {
     ct::wipe_object(body);
     return Error::kMalformed;
@@ -353,18 +356,11 @@ Error Endpoint::import_session(ConstByteSpan blob, const SleepStore& store, Peer
   p.keys_born = age;  // paused: the age so far, as pause() keeps it
   p.bytes_sealed = bytes_sealed;
   p.probe_seq = p.keys[0].next_sequence();
-  // Only the window's edge survives a blob: at and below it, the window
-  // says "seen" also of records that never arrived. A resend of one of
-  // those must not be acked as if delivered (a false kDelivered:
-  // ReviewSleep.RecordLostBeforeExportIsFalselyAckedAfterImport); its
-  // sender learns kDeliveryFailed instead, as for a record older than the
-  // window.
-  const record::ReplayWindowBase& w = p.keys[0].replay_window();
-  if (w.state() == record::WindowState::kActive) {
-    p.fresh_floor = w.highest() + 1;
-    p.fresh_floor_slot = 0;
-  }
-  const bool unknown = w.state() == record::WindowState::kUnknown;
+  // The blob keeps the replay window whole (edge and bitmap): a record the
+  // peer sent before the export and lost is accepted when resent, and one
+  // that arrived is a replay, acked again but not delivered again
+  // (ReviewSleep.RecordLostBeforeExportIsFalselyAckedAfterImport).
+  const bool unknown = p.keys[0].replay_window().state() == record::WindowState::kUnknown;
   p.flags = static_cast<uint8_t>(detail::kPeerPaused | (restored_before || unknown ? detail::kPeerImported : 0));
   (void)now;
   peer = EndpointAccess::handle_of(*this, i);
