@@ -170,6 +170,10 @@ inline constexpr size_t kSnapshotWindowWords = 4;
 inline constexpr size_t kContextSnapshotLen =
     2 + 2 * (1 + kMaxIdLen) + 2 * kKeyLen + 2 * kNonceLen + 8 + 4 + 16 + 8 + 4 * kSnapshotWindowWords;
 
+/// The restart sequence number a snapshot holds (save()'s `sequence`), read
+/// without loading it. `snapshot` is kContextSnapshotLen bytes.
+uint64_t snapshot_sequence(ConstByteSpan snapshot) noexcept;
+
 /// How load() treats the replay window it finds in a snapshot.
 enum class WindowRestore : uint8_t {
   kEdge,     ///< the saved window: its edge and which records below it were received

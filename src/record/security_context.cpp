@@ -308,6 +308,15 @@ void get_bytes(const uint8_t*& at, uint8_t* dst, size_t n) noexcept {
 
 }  // namespace
 
+// Where save() puts the restart sequence number: after alg, flags, both
+// ids with their lengths, both keys and both nonce bases.
+constexpr size_t kSnapshotSequenceAt = 2 + 2 * (1 + kMaxIdLen) + 2 * kKeyLen + 2 * kNonceLen;
+
+uint64_t snapshot_sequence(ConstByteSpan snapshot) noexcept {
+  if (snapshot.size() < kContextSnapshotLen) return 0;
+  return get_be(snapshot.data() + kSnapshotSequenceAt, 8);
+}
+
 Error SecurityContext::save(ByteSpan out, uint64_t sequence) const noexcept {
   if (!ready_) return Error::kInvalidState;
   if (out.size() < kContextSnapshotLen) return Error::kBufferTooSmall;

@@ -2,8 +2,8 @@
 // Pause, resume, WAKE and deep sleep (docs/PROTOCOL.md "WAKE" and "Session
 // blob", docs/SECURITY.md "Pause and wake" and "Deep sleep").
 //
-// A paused session is WireGuard's idle peer (session-design-notes §3): no
-// timer is armed, so it sends nothing and never renegotiates, and its keys
+// A paused session is WireGuard's idle peer (session-design-notes §3): it
+// has no deadline, so it sends nothing and never renegotiates, and its keys
 // stay. What wakes it must prove liveness with the keys. After resume() the
 // first record the application sends asks for an ack, and that ack proves
 // both sides hold them (a keepalive asks alone if nothing is sent within
@@ -143,8 +143,8 @@ Error Endpoint::pause(PeerHandle peer, uint32_t now) noexcept {
   // it is resumed (rekey_pause).
   EndpointAccess::rekey_pause(*this, i);
   // Acks owed go now, the last thing sent before the pause: the records
-  // were delivered, and after a deep sleep only the window's edge is left,
-  // so a resend could not be acked any more.
+  // were delivered, and the pending ack is neither sent while paused nor
+  // kept in a session blob, so their senders would resend them in vain.
   if (p.ack_pending) (void)EndpointAccess::send_control(*this, i, wire::RecordControl::kAck, now);
   p.flags = static_cast<uint8_t>((p.flags | detail::kPeerPaused) & ~(detail::kPeerWakeProbe | detail::kPeerProbeDue));
   // Key age is measured in awake time: it stops here and goes on at resume.
@@ -169,12 +169,11 @@ Error Endpoint::resume(PeerHandle peer, uint32_t now) noexcept {
   if (!EndpointAccess::is_paused(p)) return Error::kOk;
   p.flags = static_cast<uint8_t>(p.flags & ~(detail::kPeerPaused | detail::kPeerWakeProbe));
   p.keys_born = now - p.keys_born;
-  // Liveness from now: the probe is resent on the keepalive schedule until
-  // an authenticated record comes back, and the peer is dead after
-  // `dead_after` silent intervals, as for any session.
-  // The probe rides on the first record the application sends within
-  // probe_ride_ms, or goes alone as a keepalive when that timer fires.
-  // Without keepalives there is no such timer: it goes at once.
+  // Liveness from now, as for any session. The probe rides on the first
+  // record the application sends within probe_ride_ms, or goes alone as a
+  // keepalive when that timer fires (without keepalives, at once); it is
+  // resent on the keepalive schedule until an authenticated record comes
+  // back, and the peer is dead after `dead_after` silent intervals.
   p.last_auth_rx = now;
   p.silent_intervals = 0;
   p.probe_rto = 0;
@@ -300,10 +299,7 @@ Error Endpoint::import_session(ConstByteSpan blob, const SleepStore& store, Peer
   const uint32_t bytes_sealed = static_cast<uint32_t>(detail::get_be(at + 4, 4));
   at += 9;  // age, bytes, paused flag (an imported session is always paused)
   const ConstByteSpan snapshot(at, record::kContextSnapshotLen);
-  // The snapshot ends with: restart sequence (8), v (4), limits (16), window
-  // edge (8), window bitmap (security_context.cpp save()).
-  constexpr size_t kSeqFromEnd = 8 + 4 + 16 + 8 + 4 * record::kSnapshotWindowWords;
-  const uint64_t saved_seq = detail::get_be(at + record::kContextSnapshotLen - kSeqFromEnd, 8);
+  const uint64_t saved_seq = record::snapshot_sequence(snapshot);
   if (kid_len == 0 || kid_len > edhoc::kMaxKidLen || addr_len == 0 || addr_len > LinkAddr::kMaxLen) {
     ct::wipe_object(body);
     return Error::kMalformed;
