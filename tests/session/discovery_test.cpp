@@ -15,10 +15,6 @@
 namespace hush::session::test {
 namespace {
 
-void input(Node& n, const Bytes& f, const LinkAddr& from, uint32_t now) {
-  n.ep.input(ConstByteSpan(f.data(), f.size()), from, now);
-}
-
 TEST(Discovery, ManyServersAnswerOneBroadcastWithinTheJitterWindow) {
   Net net(301);
   Node& client = net.add();

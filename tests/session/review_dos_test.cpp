@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "forged_frames.h"
 #include "session/cookie.h"
 #include "test_net.h"
 
@@ -12,26 +13,6 @@ namespace {
 
 bool is_message_1(const Bytes& f) {
   return !f.empty() && (f[0] & 0x17) == wire::kFrameMessage1;
-}
-
-void input(Node& n, const Bytes& f, const LinkAddr& from, uint32_t now) {
-  n.ep.input(ConstByteSpan(f.data(), f.size()), from, now);
-}
-
-// A MAC-valid message_1 (method 3, suite 0) for node `to`, as anyone with its
-// public credential builds it (same as dos_test.cpp).
-Bytes forged_message_1(const Node& to, uint8_t g_x_byte, uint8_t c_i = 0x01) {
-  Bytes m = {0x03, 0x00, 0x58, 0x20};
-  for (int i = 0; i < 32; ++i) m.push_back(static_cast<uint8_t>(g_x_byte + i));
-  m.push_back(c_i);
-  uint8_t key[wire::kKeyMacKeyLen], mac[wire::kKeyMacLen];
-  EXPECT_EQ(key_mac_key(to.id.ccs.cred_view(), key), Error::kOk);
-  EXPECT_EQ(key_mac(ConstByteSpan(key), ConstByteSpan(m.data(), m.size()), mac), Error::kOk);
-  Bytes f(1 + sizeof(mac) + m.size());
-  f[0] = static_cast<uint8_t>(wire::kFrameMessage1 | wire::kFrameKeyMac);
-  for (size_t i = 0; i < sizeof(mac); ++i) f[1 + i] = mac[i];
-  for (size_t i = 0; i < m.size(); ++i) f[1 + sizeof(mac) + i] = m[i];
-  return f;
 }
 
 // SECURITY.md "Stateless cookies": "Forged cookie retries reach a client only

@@ -14,30 +14,6 @@
 namespace hush::session::test {
 namespace {
 
-Bytes payload_of(uint32_t n, size_t len = 8) {
-  Bytes b(len, 0);
-  for (size_t i = 0; i < len && i < 4; ++i) b[i] = static_cast<uint8_t>(n >> (8 * i));
-  return b;
-}
-
-PeerHandle do_connect(Net& net) {
-  PeerHandle peer;
-  EXPECT_EQ(net.node(0).ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
-  EXPECT_TRUE(net.run(120000, [&] {
-    return net.node(0).count(EventType::kConnected) == 1 && net.node(1).count(EventType::kConnected) == 1;
-  }));
-  return peer;
-}
-
-PeerHandle server_of(Node& server) {
-  const Event* e = server.last(EventType::kConnected);
-  return e ? e->peer : PeerHandle{};
-}
-
-Error send_to(Node& n, PeerHandle p, const Bytes& b, uint8_t flags, uint32_t now) {
-  return n.ep.send(p, ConstByteSpan(b.data(), b.size()), flags, now);
-}
-
 struct MarkStore {
   uint64_t mark = 0;
   static bool reserve(void* user, uint64_t until) noexcept {
@@ -70,8 +46,8 @@ TEST(ReviewSleep, BlobExportedWhileWindowUnknownAcceptsReplaysFromEarlierLife) {
   Net net(51);
   Node& client = net.add();
   Node& server = net.add();
-  const PeerHandle c = do_connect(net);
-  const PeerHandle s = server_of(server);
+  const PeerHandle c = connect(net);
+  const PeerHandle s = server_handle(server);
   ASSERT_EQ(client.ep.pause(c, net.now()), Error::kOk);
   ASSERT_EQ(server.ep.pause(s, net.now()), Error::kOk);
   MarkStore st;
@@ -84,11 +60,11 @@ TEST(ReviewSleep, BlobExportedWhileWindowUnknownAcceptsReplaysFromEarlierLife) {
   PeerHandle h;
   ASSERT_EQ(client.ep.import_session(ConstByteSpan(blob, len), store_for(st), h, net.now()), Error::kOk);
   ASSERT_EQ(client.ep.resume(h, net.now()), Error::kOk);
-  ASSERT_EQ(send_to(client, h, payload_of(1), kSendConfirmed, net.now()), Error::kOk);
+  ASSERT_EQ(send(client, h, reading(1), kSendConfirmed, net.now()), Error::kOk);
   ASSERT_TRUE(net.run(10000, [&] { return client.count(EventType::kDelivered) == 1; }));
   const size_t first = net.sent.size();
   for (uint32_t i = 0; i < 3; ++i) {
-    ASSERT_EQ(send_to(server, s, payload_of(100 + i), kSendDefault, net.now()), Error::kOk);
+    ASSERT_EQ(send(server, s, reading(100 + i), kSendDefault, net.now()), Error::kOk);
     net.run(200);
   }
   ASSERT_EQ(client.data.size(), 3u);
@@ -127,10 +103,10 @@ TEST(ReviewSleep, ReplayedRecordMakesPausedSessionSpinForever) {
   Net net(52);
   Node& client = net.add();
   Node& server = net.add();
-  const PeerHandle c = do_connect(net);
-  const PeerHandle s = server_of(server);
+  const PeerHandle c = connect(net);
+  const PeerHandle s = server_handle(server);
   const size_t first = net.sent.size();
-  ASSERT_EQ(send_to(server, s, payload_of(7), kSendConfirmed, net.now()), Error::kOk);
+  ASSERT_EQ(send(server, s, reading(7), kSendConfirmed, net.now()), Error::kOk);
   ASSERT_TRUE(net.run(10000, [&] { return server.count(EventType::kDelivered) == 1; }));
   Bytes captured;
   for (size_t k = first; k < net.sent.size(); ++k) {
@@ -156,9 +132,9 @@ TEST(ReviewSleep, PauseWithUnackedConfirmedRecordSpinsForever) {
   Net net(53);
   Node& client = net.add();
   net.add();
-  const PeerHandle c = do_connect(net);
+  const PeerHandle c = connect(net);
   net.attacker = [](InFlight& f) { return f.from != 1; };  // the ack is lost
-  ASSERT_EQ(send_to(client, c, payload_of(1), kSendConfirmed, net.now()), Error::kOk);
+  ASSERT_EQ(send(client, c, reading(1), kSendConfirmed, net.now()), Error::kOk);
   net.run(20);
   ASSERT_EQ(client.ep.pause(c, net.now()), Error::kOk);
   net.advance(3600u * 1000u);
@@ -174,8 +150,8 @@ TEST(ReviewSleep, RecordLostBeforeExportIsFalselyAckedAfterImport) {
   Net net(54);
   Node& client = net.add();
   Node& server = net.add();
-  const PeerHandle c = do_connect(net);
-  const PeerHandle s = server_of(server);
+  const PeerHandle c = connect(net);
+  const PeerHandle s = server_handle(server);
   bool dropped = false;
   net.attacker = [&](InFlight& f) {
     if (!dropped && f.from == 1 && is_kind(f.frame, wire::kFrameRecordConfirmed)) {
@@ -184,8 +160,8 @@ TEST(ReviewSleep, RecordLostBeforeExportIsFalselyAckedAfterImport) {
     }
     return true;
   };
-  ASSERT_EQ(send_to(server, s, payload_of(1), kSendConfirmed, net.now()), Error::kOk);
-  ASSERT_EQ(send_to(server, s, payload_of(2), kSendConfirmed, net.now()), Error::kOk);
+  ASSERT_EQ(send(server, s, reading(1), kSendConfirmed, net.now()), Error::kOk);
+  ASSERT_EQ(send(server, s, reading(2), kSendConfirmed, net.now()), Error::kOk);
   ASSERT_TRUE(net.run(500, [&] { return client.data.size() == 1; }));
   ASSERT_TRUE(dropped);
   // The client goes to deep sleep at once.
@@ -220,8 +196,8 @@ TEST(ReviewSleep, PauseWhileInitiatorAwaitsRekeyConfirmationStrandsSession) {
   ss.rekey.retire_after_ms = 20000;
   Node& client = net.add(cs);
   Node& server = net.add(ss);
-  const PeerHandle c = do_connect(net);
-  const PeerHandle s = server_of(server);
+  const PeerHandle c = connect(net);
+  const PeerHandle s = server_handle(server);
   bool block = false, paused = false;
   server.on_event = [&](const Event& e) {
     if (e.type == EventType::kRekeyed) block = true;
@@ -234,7 +210,7 @@ TEST(ReviewSleep, PauseWhileInitiatorAwaitsRekeyConfirmationStrandsSession) {
     }
   };
   for (uint32_t i = 0; i < 8 && !paused; ++i) {
-    ASSERT_EQ(send_to(client, c, payload_of(i, 40), kSendDefault, net.now()), Error::kOk);
+    ASSERT_EQ(send(client, c, reading(i, 40), kSendDefault, net.now()), Error::kOk);
     net.run(500);
   }
   net.run(5000, [&] { return paused; });
@@ -244,8 +220,8 @@ TEST(ReviewSleep, PauseWhileInitiatorAwaitsRekeyConfirmationStrandsSession) {
   net.after_call = nullptr;
   block = false;
   ASSERT_EQ(client.ep.resume(c, net.now()), Error::kOk);
-  ASSERT_EQ(send_to(client, c, payload_of(900), kSendConfirmed, net.now()), Error::kOk);
-  ASSERT_EQ(send_to(server, s, payload_of(901), kSendConfirmed, net.now()), Error::kOk);
+  ASSERT_EQ(send(client, c, reading(900), kSendConfirmed, net.now()), Error::kOk);
+  ASSERT_EQ(send(server, s, reading(901), kSendConfirmed, net.now()), Error::kOk);
   net.run(60000, [&] {
     return client.count(EventType::kDelivered) + client.count(EventType::kDeliveryFailed) >= 1 &&
            server.count(EventType::kDelivered) + server.count(EventType::kDeliveryFailed) >= 1;
@@ -267,20 +243,20 @@ TEST(ReviewSleep, SessionResumedByPeerRecordOverrunsKeyAgeLimit) {
   ss.rekey.after_ms = 600000;  // 10 min of awake time
   Node& client = net.add(cs);
   Node& server = net.add(ss);
-  const PeerHandle c = do_connect(net);
-  const PeerHandle s = server_of(server);
+  const PeerHandle c = connect(net);
+  const PeerHandle s = server_handle(server);
   net.run(540000);  // 9 min awake
   ASSERT_EQ(client.count(EventType::kRekeyed), 0u);
   ASSERT_EQ(client.ep.pause(c, net.now()), Error::kOk);
   ASSERT_EQ(server.ep.pause(s, net.now()), Error::kOk);
   net.run(60000);  // 1 min asleep
   ASSERT_EQ(client.ep.resume(c, net.now()), Error::kOk);
-  ASSERT_EQ(send_to(client, c, payload_of(1), kSendConfirmed, net.now()), Error::kOk);
+  ASSERT_EQ(send(client, c, reading(1), kSendConfirmed, net.now()), Error::kOk);
   ASSERT_TRUE(net.run(10000, [&] { return !server.ep.paused(s); }));  // woken by the client's record
   const uint32_t resumed = net.now();
   uint32_t next = net.now();
   net.after_call = [&](bool) {
-    if (net.now() >= next && ok(send_to(server, s, payload_of(2), kSendDefault, net.now()))) next = net.now() + 5000;
+    if (net.now() >= next && ok(send(server, s, reading(2), kSendDefault, net.now()))) next = net.now() + 5000;
   };
   // About 1 min of awake key life is left; allow 2 min.
   net.run(120000, [&] { return server.count(EventType::kRekeyed) >= 1; });
@@ -305,7 +281,7 @@ TEST(ReviewSleep, SessionResumedByPeerRecordWhileRetiringNeverRekeysAgain) {
   ss.rekey.retire_after_ms = 20000;
   Node& client = net.add(cs);
   net.add(ss);
-  const PeerHandle c = do_connect(net);
+  const PeerHandle c = connect(net);
   bool switched = false, paused = false;
   uint32_t drop_until = 0;
   client.on_event = [&](const Event& e) {
@@ -326,7 +302,7 @@ TEST(ReviewSleep, SessionResumedByPeerRecordWhileRetiringNeverRekeysAgain) {
   };
   uint32_t i = 0;
   for (; i < 40 && !paused; ++i) {
-    ASSERT_EQ(send_to(client, c, payload_of(i, 40), kSendDefault, net.now()), Error::kOk);
+    ASSERT_EQ(send(client, c, reading(i, 40), kSendDefault, net.now()), Error::kOk);
     net.run(500);
   }
   ASSERT_TRUE(paused);
@@ -335,7 +311,7 @@ TEST(ReviewSleep, SessionResumedByPeerRecordWhileRetiringNeverRekeysAgain) {
   ASSERT_TRUE(net.run(10000, [&] { return !client.ep.paused(c); }));
   // Traffic past the byte limit again: a second rekey is due.
   for (uint32_t k = 0; k < 60 && client.count(EventType::kRekeyed) < 2; ++k) {
-    (void)send_to(client, c, payload_of(1000 + k, 40), kSendDefault, net.now());
+    (void)send(client, c, reading(1000 + k, 40), kSendDefault, net.now());
     net.run(1000);
   }
   EXPECT_GE(client.count(EventType::kRekeyed), 2u) << "the first rekey never settled";

@@ -11,12 +11,6 @@
 namespace hush::session::test {
 namespace {
 
-Bytes reading(uint32_t n, size_t len = 8) {
-  Bytes b(len, 0);
-  for (size_t i = 0; i < len && i < 4; ++i) b[i] = static_cast<uint8_t>(n >> (8 * i));
-  return b;
-}
-
 TEST(Session, ConnectsCleanAndFirstDataRidesWithMessage3) {
   Net net(1);
   Node& client = net.add();
@@ -39,21 +33,6 @@ TEST(Session, ConnectsCleanAndFirstDataRidesWithMessage3) {
   EXPECT_EQ(edhoc_bytes, 42u + 47u);  // message_1 with its 4-byte key-knowledge MAC
   EXPECT_EQ(c.retransmissions + s.retransmissions, 0u);
   EXPECT_EQ(client.ep.state(peer), PeerState::kEstablished);
-}
-
-// Connects node 0 to node 1; returns the client's handle.
-PeerHandle connect(Net& net, uint32_t limit = 120000) {
-  PeerHandle peer;
-  EXPECT_EQ(net.node(0).ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
-  EXPECT_TRUE(net.run(limit, [&] {
-    return net.node(0).count(EventType::kConnected) == 1 && net.node(1).count(EventType::kConnected) == 1;
-  }));
-  return peer;
-}
-
-PeerHandle server_handle(Node& server) {
-  const Event* e = server.last(EventType::kConnected);
-  return e ? e->peer : PeerHandle{};
 }
 
 // Every loss rate from 0 to 50 %, several seeds each, within the default

@@ -16,36 +16,6 @@
 namespace hush::session::test {
 namespace {
 
-Bytes reading(uint32_t n, size_t len = 8) {
-  Bytes b(len, 0);
-  for (size_t i = 0; i < len && i < 4; ++i) b[i] = static_cast<uint8_t>(n >> (8 * i));
-  return b;
-}
-
-PeerHandle connect(Net& net) {
-  PeerHandle peer;
-  EXPECT_EQ(net.node(0).ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
-  EXPECT_TRUE(net.run(120000, [&] {
-    return net.node(0).count(EventType::kConnected) == 1 && net.node(1).count(EventType::kConnected) == 1;
-  }));
-  return peer;
-}
-
-PeerHandle server_handle(Node& server) {
-  const Event* e = server.last(EventType::kConnected);
-  return e ? e->peer : PeerHandle{};
-}
-
-size_t frames_from(const Net& net, size_t from, size_t first = 0) {
-  size_t n = 0;
-  for (size_t i = first; i < net.sent.size(); ++i) n += net.sent[i].from == from ? 1 : 0;
-  return n;
-}
-
-Error send(Node& n, PeerHandle p, const Bytes& b, uint8_t flags, uint32_t now) {
-  return n.ep.send(p, ConstByteSpan(b.data(), b.size()), flags, now);
-}
-
 // --- Pause, resume, WAKE -------------------------------------------------------------
 
 TEST(Pause, PausedTunnelSendsNothingForAnHourAndResumesWithTheSameKeys) {

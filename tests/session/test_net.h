@@ -322,4 +322,44 @@ class Net {
   std::deque<InFlight> queue_;
 };
 
+// --- Helpers the session tests share ------------------------------------------
+
+// An 8-byte reading numbered n (4 bytes of n, little-endian, then zeros).
+inline Bytes reading(uint32_t n, size_t len = 8) {
+  Bytes b(len, 0);
+  for (size_t i = 0; i < len && i < 4; ++i) b[i] = static_cast<uint8_t>(n >> (8 * i));
+  return b;
+}
+
+// Connects node 0 to node 1; returns the client's handle.
+inline PeerHandle connect(Net& net, uint32_t limit = 120000) {
+  PeerHandle peer;
+  EXPECT_EQ(net.node(0).ep.connect(net.addr(1), peer, net.now(), net.expect(1)), Error::kOk);
+  EXPECT_TRUE(net.run(limit, [&] {
+    return net.node(0).count(EventType::kConnected) == 1 && net.node(1).count(EventType::kConnected) == 1;
+  }));
+  return peer;
+}
+
+// The server's handle of its last connected session.
+inline PeerHandle server_handle(Node& server) {
+  const Event* e = server.last(EventType::kConnected);
+  return e ? e->peer : PeerHandle{};
+}
+
+inline Error send(Node& n, PeerHandle p, const Bytes& b, uint8_t flags, uint32_t now) {
+  return n.ep.send(p, ConstByteSpan(b.data(), b.size()), flags, now);
+}
+
+inline void input(Node& n, const Bytes& f, const LinkAddr& from, uint32_t now) {
+  n.ep.input(ConstByteSpan(f.data(), f.size()), from, now);
+}
+
+// Frames node `from` sent, from net.sent[first] on.
+inline size_t frames_from(const Net& net, size_t from, size_t first = 0) {
+  size_t n = 0;
+  for (size_t i = first; i < net.sent.size(); ++i) n += net.sent[i].from == from ? 1 : 0;
+  return n;
+}
+
 }  // namespace hush::session::test
