@@ -9,6 +9,7 @@
 
 #include "dtls_scenarios.h"
 #include "hush/record.h"
+#include "sim_rng.h"
 #include "world.h"
 
 namespace hush::sim {
@@ -190,6 +191,7 @@ struct SleepyRun {
 };
 
 SleepyRun run_sleepy_hush(const Options& o, int method) {
+  seed_crypto_rng(o.seed);  // timer jitter repeats per seed, as in the other scenarios
   World w(world_config(o, 0.0, method));
   w.add_device("client", 0x10, true, false);
   w.add_device("server", 0x20, false, true);
@@ -339,6 +341,7 @@ json run_sleepy(const Options& o) {
 // --- rekey -----------------------------------------------------------------------
 
 json run_rekey(const Options& o) {
+  seed_crypto_rng(o.seed);  // timer jitter repeats per seed, as in the other scenarios
   WorldConfig c = world_config(o, 0.03, o.method);
   // A record limit of 128 per key (no near threshold: hush starts the rekey
   // early enough on its own), so that a few minutes of readings rekey often.
@@ -394,6 +397,7 @@ json run_rekey(const Options& o) {
 // --- deep-sleep ------------------------------------------------------------------
 
 json run_deep_sleep(const Options& o) {
+  seed_crypto_rng(o.seed);  // timer jitter repeats per seed, as in the other scenarios
   World w(world_config(o, o.loss.value_or(0.02), o.method));
   w.add_device("client", 0x10, true, false);
   w.add_device("server", 0x20, false, true);
